@@ -1,0 +1,63 @@
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from campaign.models import Country
+from config.celery_app import app as celery_app
+from pledges import counting
+from pledges.forms import PledgeForm
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request):
+    context = {
+        "form": PledgeForm(),
+        "counts": counting.current_counts(),
+        "countries": Country.objects.visible(),
+    }
+    return render(request, "campaign/home.html", context)
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@never_cache
+def readyz(request):
+    """Ready when the database, the cache and the broker all answer."""
+    checks = {}
+    for name, probe in [("database", _probe_database), ("cache", _probe_cache), ("queue", _probe_queue)]:
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception:
+            logger.warning("readiness check %s failed", name, exc_info=True)
+            checks[name] = "down"
+    ready = all(state == "ok" for state in checks.values())
+    return JsonResponse(checks, status=200 if ready else 503)
+
+
+def _probe_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _probe_cache() -> None:
+    cache.set("readyz", "1", 5)
+
+
+def _probe_queue() -> None:
+    if celery_app.conf.task_always_eager:
+        return
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)

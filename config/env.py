@@ -1,0 +1,137 @@
+"""Typed readers for the environment variables in PRODUCT.md.
+
+Every reader refuses a malformed value with a message that names the variable,
+so a typo stops start-up instead of silently running on a default.
+"""
+
+import os
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    return None if value is None else value.strip()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}.")
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = _raw(name)
+    return default if not value else value
+
+
+def env_list(name: str) -> list[str] | None:
+    value = _raw(name)
+    if not value:
+        return None
+    items = [item.strip() for item in value.split(",")]
+    if any(not item for item in items):
+        raise ImproperlyConfigured(
+            f"{name} must be a comma-separated list without empty items, not {value!r}."
+        )
+    return items
+
+
+def env_site_url(name: str, default: str) -> str:
+    value = env_str(name, default)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must be an absolute http(s) URL such as "
+            f"https://blueheart.example.org, not {value!r}."
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"{name} must not have a path or query: {value!r}.")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _port(name: str, parts) -> int | None:
+    try:
+        return parts.port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has an invalid port: {parts.geturl()!r}.") from None
+
+
+def parse_database_url(name: str, value: str) -> dict:
+    parts = urlsplit(value)
+    if parts.scheme in ("postgres", "postgresql"):
+        db_name = unquote(parts.path.lstrip("/"))
+        if not parts.hostname and not db_name:
+            raise ImproperlyConfigured(
+                f"{name} must name a host or a database, e.g. "
+                f"postgres://postgres@127.0.0.1:5432/blueheart, not {value!r}."
+            )
+        query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": db_name or "blueheart",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(_port(name, parts) or ""),
+            "OPTIONS": query,
+            # Sync workers keep one connection each instead of reconnecting per request.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path
+        path = value[len("sqlite://") :].removeprefix("/")
+        if not path:
+            raise ImproperlyConfigured(f"{name} must name a file: sqlite:///var/db.sqlite3.")
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    raise ImproperlyConfigured(
+        f"{name} must start with postgres:// or sqlite:///, not {value!r}."
+    )
+
+
+def parse_redis_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must look like redis://127.0.0.1:6379/0, not {value!r}."
+        )
+    _port(name, parts)
+    db = parts.path.lstrip("/")
+    if db and not db.isdigit():
+        raise ImproperlyConfigured(f"{name} must end with a database number: {value!r}.")
+    return value
+
+
+def parse_email_url(name: str, value: str) -> dict:
+    """smtp://user:pass@host:port, smtps:// (implicit TLS), ?tls=1 for STARTTLS,
+    console:// and memory:// for development and tests."""
+    parts = urlsplit(value)
+    if parts.scheme == "console":
+        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "memory":
+        return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name} must look like smtp://user:password@host:587?tls=1, not {value!r}."
+        )
+    query = parse_qs(parts.query)
+    options = {
+        "host": parts.hostname,
+        "port": _port(name, parts) or (465 if parts.scheme == "smtps" else 25),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_ssl": parts.scheme == "smtps",
+        "use_tls": query.get("tls", ["0"])[-1].lower() in TRUE_WORDS,
+        "timeout": 20,
+    }
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}

@@ -1,0 +1,104 @@
+import unicodedata
+from functools import cache
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy as _, pgettext_lazy
+from django_countries import countries
+
+PLEDGE_TEXT = _(
+    "I stand against human trafficking and with its victims, and I will wear the "
+    "Blue Heart to show it."
+)
+
+
+def validate_no_control_characters(value: str) -> None:
+    # CR/LF and friends have no place in a name, and must never reach a header.
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in value):
+        raise ValidationError(
+            _("Please remove line breaks and other invisible characters from your name."),
+            code="control_characters",
+        )
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries)
+
+
+@cache
+def _country_options(language: str) -> str:
+    # 249 <option>s through the widget templates cost more than the whole
+    # signature; they depend only on the language, so render them once per language.
+    return format_html_join("", '<option value="{}">{}</option>', countries)
+
+
+class CountrySelect(forms.Select):
+    def render(self, name, value, attrs=None, renderer=None):
+        options = _country_options(get_language())
+        if value:
+            needle = f'<option value="{escape(value)}">'
+            options = options.replace(needle, needle[:-1] + " selected>", 1)
+        placeholder = format_html(
+            '<option value=""{}>{}</option>',
+            "" if value else mark_safe(" selected"),
+            pgettext_lazy("country select", "Choose your country"),
+        )
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        return format_html(
+            "<select name={}{}>{}{}</select>",
+            mark_safe(f'"{escape(name)}"'),
+            flatatt(final_attrs),
+            placeholder,
+            mark_safe(options),
+        )
+
+
+class PledgeForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Your name, as it may appear on your badge"),
+        max_length=100,
+        validators=[validate_no_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        help_text=_("We send you a link to confirm. We never show your email to anyone."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    country = forms.CharField(
+        label=_("Your country"),
+        widget=CountrySelect(attrs={"autocomplete": "country"}),
+        error_messages={"required": _("Please choose your country.")},
+    )
+    pledge = forms.BooleanField(
+        label=PLEDGE_TEXT,
+        error_messages={"required": _("Please tick the box to take the pledge.")},
+    )
+    wants_updates = forms.BooleanField(
+        label=_("Email me campaign news (at most a few times a year; leave any time)."),
+        required=False,
+    )
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data["country"].upper()
+        if code not in _country_codes():
+            raise ValidationError(_("Please choose a country from the list."), code="invalid")
+        return code
+
+    def clean_email(self) -> str:
+        # Domains are case-insensitive; the local part is kept exactly as typed.
+        local, _at, domain = self.cleaned_data["email"].rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+
+class NewLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

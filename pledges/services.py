@@ -1,0 +1,149 @@
+"""The pledge flows: sign, send what is owed, confirm."""
+
+import logging
+import smtplib
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pledges import emails
+from pledges.models import Pledge
+from pledges.tokens import read_confirm_token
+
+logger = logging.getLogger(__name__)
+
+# Bump when the pledge or news-consent wording changes; stored with each pledge.
+WORDING_VERSION = "2026-11-v1"
+
+# The sweep leaves fresh requests to the task queued for them.
+SWEEP_GRACE = timedelta(seconds=20)
+SWEEP_BATCH = 200
+# After this many failed sends the sweep stops trying; a new request resets it.
+MAX_EMAIL_ATTEMPTS = 8
+
+
+def sign_pledge(
+    *,
+    display_name: str,
+    email: str,
+    country: str,
+    wants_updates: bool,
+    language: str,
+    now: datetime | None = None,
+) -> None:
+    """Record a pending pledge, or re-send what the address is owed.
+
+    Returns nothing on purpose: the caller must answer the same way whether or
+    not this address signed before.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        pledge, created = Pledge.objects.get_or_create(
+            email__iexact=email,
+            defaults={
+                "email": email,
+                "display_name": display_name,
+                "country": country,
+                "language": language,
+                "wording_version": WORDING_VERSION,
+                "pledged_at": now,
+                "wants_updates": wants_updates,
+                "email_due": Pledge.EmailDue.CONFIRMATION,
+                "email_requested_at": now,
+            },
+        )
+        if created:
+            must_send = True
+        else:
+            kind = (
+                Pledge.EmailDue.ALREADY_PLEDGED
+                if pledge.is_confirmed
+                else Pledge.EmailDue.CONFIRMATION
+            )
+            must_send = pledge.request_email(kind, now)
+        if must_send:
+            transaction.on_commit(lambda: queue_email(pledge.pk))
+
+
+def pledge_for_token(token: str) -> Pledge:
+    """The pledge a confirmation link points to.
+
+    Raises ExpiredToken or BadToken for a bad link, Pledge.DoesNotExist for a
+    pledge that has since been erased.
+    """
+    return Pledge.objects.get(public_id=read_confirm_token(token))
+
+
+def request_new_link(*, email: str, now: datetime | None = None) -> None:
+    """Send a fresh confirmation link to a pending pledge, if there is one."""
+    now = now or timezone.now()
+    pledge = Pledge.objects.pending().for_email(email).first()
+    if pledge is not None and pledge.request_email(Pledge.EmailDue.CONFIRMATION, now):
+        queue_email(pledge.pk)
+
+
+def queue_email(pledge_id: int) -> None:
+    """Hand the email to the worker; if the broker is down, the sweep sends it."""
+    from pledges.tasks import send_pledge_email
+
+    try:
+        send_pledge_email.delay(pledge_id)
+    except Exception:  # kombu/redis raise many kinds; none may fail the signature
+        logger.warning("could not queue email for pledge id=%s; the sweep will send it", pledge_id)
+
+
+def send_due_email(pledge_id: int, now: datetime | None = None) -> bool:
+    """Send the email owed to this pledge's address, at most once.
+
+    The row stays locked while sending, so a task and the sweep never both send
+    it; the email is marked sent only once the server has accepted it.
+    """
+    try:
+        return _send_due_email(pledge_id, now or timezone.now())
+    except Exception:
+        Pledge.objects.filter(pk=pledge_id).update(email_attempts=F("email_attempts") + 1)
+        raise
+
+
+def _send_due_email(pledge_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        pledge = (
+            Pledge.objects.select_for_update(skip_locked=True)
+            .with_email_due()
+            .filter(pk=pledge_id)
+            .first()
+        )
+        if pledge is None:
+            return False
+        try:
+            if pledge.email_due == Pledge.EmailDue.ALREADY_PLEDGED:
+                emails.send_already_pledged(pledge)
+            elif not pledge.is_confirmed:
+                emails.send_confirmation(pledge)
+        except smtplib.SMTPRecipientsRefused:
+            # The address will never take mail; trying again would only hammer it.
+            logger.warning("recipient refused for pledge id=%s; giving up", pledge.pk)
+        pledge.email_due = Pledge.EmailDue.NONE
+        pledge.email_sent_at = now
+        pledge.save(update_fields=["email_due", "email_sent_at"])
+    return True
+
+
+def send_unsent_emails(now: datetime | None = None) -> int:
+    """Send every email still owed (after a broker or mail outage)."""
+    now = now or timezone.now()
+    ids = list(
+        Pledge.objects.with_email_due()
+        .filter(email_requested_at__lte=now - SWEEP_GRACE, email_attempts__lt=MAX_EMAIL_ATTEMPTS)
+        .order_by("email_requested_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    sent = 0
+    for pledge_id in ids:
+        try:
+            sent += send_due_email(pledge_id, now=now)
+        except Exception:
+            logger.warning("sending failed for pledge id=%s; will retry", pledge_id, exc_info=True)
+    return sent
