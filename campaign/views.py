@@ -36,7 +36,8 @@ def healthz(request):
 def readyz(request):
     """Ready when the database, the cache and the broker all answer."""
     checks = {}
-    for name, probe in [("database", _probe_database), ("cache", _probe_cache), ("queue", _probe_queue)]:
+    probes = {"database": _probe_database, "cache": _probe_cache, "queue": _probe_queue}
+    for name, probe in probes.items():
         try:
             probe()
             checks[name] = "ok"

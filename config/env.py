@@ -31,7 +31,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_str(name: str, default: str | None = None) -> str | None:
     value = _raw(name)
-    return default if not value else value
+    return value or default
 
 
 def env_list(name: str) -> list[str] | None:
@@ -94,9 +94,7 @@ def parse_database_url(name: str, value: str) -> dict:
         if not path:
             raise ImproperlyConfigured(f"{name} must name a file: sqlite:///var/db.sqlite3.")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-    raise ImproperlyConfigured(
-        f"{name} must start with postgres:// or sqlite:///, not {value!r}."
-    )
+    raise ImproperlyConfigured(f"{name} must start with postgres:// or sqlite:///, not {value!r}.")
 
 
 def parse_redis_url(name: str, value: str) -> str:

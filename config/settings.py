@@ -30,7 +30,8 @@ DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not DEBUG:
-    missing = [name for name, value in [("SECRET_KEY", SECRET_KEY), ("ALLOWED_HOSTS", ALLOWED_HOSTS)] if not value]
+    required = {"SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": ALLOWED_HOSTS}
+    missing = [name for name, value in required.items() if not value]
     if missing:
         raise ImproperlyConfigured(
             f"DEBUG is off (production), so {' and '.join(missing)} must be set."

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy as _, pgettext_lazy
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 PLEDGE_TEXT = _(
@@ -49,11 +50,12 @@ class CountrySelect(forms.Select):
         )
         final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(
-            "<select name={}{}>{}{}</select>",
-            mark_safe(f'"{escape(name)}"'),
+            '<select name="{}"{}>{}{}</select>',
+            name,
             flatatt(final_attrs),
             placeholder,
-            mark_safe(options),
+            # Built by format_html_join above; only a fixed attribute was added.
+            mark_safe(options),  # noqa: S308
         )
 
 

@@ -118,13 +118,14 @@ class CountShardQuerySet(models.QuerySet):
         """Add delta to a random shard of the country's counter (an upsert that
         PostgreSQL and SQLite both speak)."""
         shard = secrets.randbelow(COUNT_SHARDS)
+        # The table name is our own model's; every value is a parameter.
         table = self.model._meta.db_table
+        sql = (
+            f"INSERT INTO {table} (country, shard, count) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (country, shard) DO UPDATE SET count = {table}.count + %s"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (country, shard, count) VALUES (%s, %s, %s) "
-                f"ON CONFLICT (country, shard) DO UPDATE SET count = {table}.count + %s",
-                [country, shard, delta, delta],
-            )
+            cursor.execute(sql, [country, shard, delta, delta])
 
     def ensure_shards(self, country: str) -> None:
         self.bulk_create(
