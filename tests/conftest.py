@@ -1,10 +1,18 @@
 """Shared fixtures. Personas: Ana signs from Portugal, Bruno from Spain."""
 
+import email
+import email.policy
 import re
+import socket
+import threading
+import time
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.core import mail
 from django.core.cache import cache
 from django.db import connections
@@ -99,7 +107,62 @@ def broker_down():
         celery_app.amqp._producer_pool = None
 
 
-def close_thread_connections():
-    """Threads open their own database connections; close them before the test
-    database is dropped."""
+class SMTPInbox:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        self.arrived.set()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 20) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count:
+            assert time.monotonic() < deadline, f"{len(self.messages)} of {count} emails arrived"
+            self.arrived.wait(0.1)
+            self.arrived.clear()
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """Route every email through a real SMTP server on 127.0.0.1."""
+    inbox = SMTPInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
+        }
+    }
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in this process, consuming the real Redis broker."""
+    celery_app.control.purge()  # tasks left queued by tests that ran without a worker
+    task_postrun.connect(_close_connections_after_task, weak=False)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+            yield
+    finally:
+        task_postrun.disconnect(_close_connections_after_task)
+
+
+def _close_connections_after_task(**kwargs):
+    # The worker thread's connection must not outlive the test database.
     connections.close_all()

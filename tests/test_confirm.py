@@ -1,9 +1,11 @@
 """Confirming: GET shows a button and changes nothing; POST confirms."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from pledges import counting
@@ -75,8 +77,6 @@ def test_it_refuses_a_tampered_link(client, signed_pledge):
 
 
 def test_it_refuses_a_link_forged_for_another_pledge(client):
-    import uuid
-
     response = client.get(f"/confirm/{make_confirm_token(uuid.uuid4())}/")
     assert response.status_code == 404
 
@@ -88,8 +88,6 @@ def test_it_refuses_a_link_to_an_erased_pledge(client, signed_pledge):
 
 
 def test_it_needs_no_login_and_no_cookie(signed_pledge):
-    from django.test import Client
-
     _pledge, path = signed_pledge
     # The link's token is the credential; a mail client's browser has no session.
     browser = Client(enforce_csrf_checks=True)

@@ -1,7 +1,11 @@
 """Asking for a new confirmation link by email address."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from pledges.models import Pledge
 
@@ -18,10 +22,6 @@ def ask(client, django_capture_on_commit_callbacks, eager_tasks):
 
 
 def test_it_sends_a_new_link_to_a_pending_pledge_after_ten_minutes(ask, sign, ana):
-    import time_machine
-    from django.utils import timezone
-    from datetime import timedelta
-
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         sign(ana)

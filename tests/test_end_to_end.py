@@ -1,0 +1,104 @@
+"""The whole pledge on the real stack: the site served over HTTP, PostgreSQL,
+Redis as the broker, a real Celery worker and a real SMTP server."""
+
+import json
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from pledges.counting import COUNTS_TTL
+from pledges.models import Pledge
+from pledges.tasks import send_unsent_emails
+from tests.browserless import Visitor
+from tests.conftest import ANA, CONFIRM_LINK, broker_down
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def site(live_server, settings):
+    settings.SITE_URL = live_server.url
+    return live_server.url
+
+
+def counts(visitor):
+    _status, _url, body = visitor.get("/api/v1/counts")
+    return json.loads(body)
+
+
+def wait_for_count(visitor, country, expected, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while (seen := counts(visitor)["countries"].get(country, 0)) != expected:
+        assert time.monotonic() < deadline, f"{country} count stuck at {seen}"
+        time.sleep(0.2)
+
+
+def test_it_signs_emails_confirms_and_counts(site, celery_worker, smtp_inbox):
+    ana = Visitor(site)
+    before = counts(ana)["countries"].get("PT", 0)
+
+    status, url, page = ana.submit("/pledge/", ANA)
+    assert status == 200
+    assert urlsplit(url).path == "/pledge/sent/"
+    assert "Check your email" in page
+
+    [(recipients, message)] = smtp_inbox.wait_for(1)
+    assert recipients == ["ana@example.org"]
+    assert message["Subject"] == "Confirm your Blue Heart pledge"
+    assert message.get_body(("html",)) is not None
+    text = message.get_body(("plain",)).get_content()
+    link = CONFIRM_LINK.search(text).group(0)
+    assert link.startswith(site)
+    path = urlsplit(link).path
+
+    # Opening the link (as a mail scanner would) confirms nothing.
+    status, _url, page = ana.get(path)
+    assert status == 200 and "Confirm my pledge" in page
+    time.sleep(COUNTS_TTL + 0.5)
+    assert counts(ana)["countries"].get("PT", 0) == before
+
+    status, _url, page = ana.submit(path, {})
+    assert status == 200
+    assert "Your pledge is confirmed" in page
+    wait_for_count(ana, "PT", before + 1)
+
+
+def test_it_keeps_a_pledge_through_a_broker_outage_and_sends_it_later(
+    site, celery_worker, smtp_inbox
+):
+    ana = Visitor(site)
+    with broker_down():
+        started = time.monotonic()
+        status, url, _page = ana.submit("/pledge/", ANA)
+        took = time.monotonic() - started
+    assert status == 200 and urlsplit(url).path == "/pledge/sent/"
+    assert took < 10
+    pledge = Pledge.objects.get()
+    assert pledge.email_due == Pledge.EmailDue.CONFIRMATION
+    assert pledge.email_sent_at is None
+    time.sleep(1)
+    assert smtp_inbox.messages == []
+
+    # The broker is back; a minute later the beat's sweep finds the unsent email.
+    Pledge.objects.filter(pk=pledge.pk).update(
+        email_requested_at=timezone.now() - timedelta(minutes=1)
+    )
+    send_unsent_emails.delay()
+    [(recipients, _message)] = smtp_inbox.wait_for(1)
+    assert recipients == ["ana@example.org"]
+    # Marked sent when the worker's transaction commits, just after the SMTP reply.
+    deadline = time.monotonic() + 5
+    while Pledge.objects.with_email_due().exists():
+        assert time.monotonic() < deadline, "the email was sent but never marked sent"
+        time.sleep(0.1)
+    assert Pledge.objects.get().email_sent_at is not None
+
+
+def test_the_sweep_runs_at_least_once_a_minute():
+    sweep = settings.CELERY_BEAT_SCHEDULE["send-unsent-emails"]
+    assert sweep["task"] == send_unsent_emails.name
+    assert sweep["schedule"].run_every <= timedelta(minutes=1)
