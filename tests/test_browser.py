@@ -1,0 +1,81 @@
+"""A person signs through the real page in headless Chromium (Debian's), driven
+by Playwright; once with JavaScript on, once with it off."""
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pledges.models import Pledge
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium keeps calling home, and this machine's closed network
+# answers each call with a refusal.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes in between are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
+def test_it_signs_through_the_real_page(browser, live_server, javascript):
+    context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
+    page = context.new_page()
+    requested_hosts = set()
+    page.on("request", lambda request: requested_hosts.add(urlsplit(request.url).netloc))
+
+    page.goto(live_server.url + "/")
+    page.get_by_label("Your name, as it may appear on your badge").fill("Ana Silva")
+    page.get_by_label("Your email").fill("ana@example.org")
+    page.get_by_label("Your country").select_option("PT")
+    page.get_by_label("I stand against human trafficking").check()
+    page.get_by_role("button", name="Take the pledge").click()
+
+    page.wait_for_url("**/pledge/sent/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Check your email"
+    pledge = Pledge.objects.get()
+    assert (pledge.display_name, pledge.email, pledge.country) == (
+        "Ana Silva",
+        "ana@example.org",
+        "PT",
+    )
+    assert pledge.wants_updates is False
+    assert requested_hosts == {urlsplit(live_server.url).netloc}
+    context.close()
+
+
+def test_it_shows_errors_next_to_their_fields(browser, live_server):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/pledge/")
+    page.get_by_label("Your email").fill("not an email")
+    page.get_by_role("button", name="Take the pledge").click()
+
+    email = page.get_by_label("Your email")
+    assert email.get_attribute("aria-invalid") == "true"
+    described_by = email.get_attribute("aria-describedby").split()
+    errors = " ".join(page.locator(f"#{id_}").inner_text() for id_ in described_by)
+    assert "Enter a valid email address." in errors
+    assert page.get_by_text("Please tick the box to take the pledge.").is_visible()
+    assert Pledge.objects.count() == 0
+    context.close()

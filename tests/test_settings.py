@@ -1,0 +1,121 @@
+"""Configuration from the environment: defaults, production rules, bad values."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import parse_database_url, parse_email_url, parse_redis_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start(**env) -> subprocess.CompletedProcess:
+    """Load the settings in a fresh interpreter, as start-up would."""
+    clean = {k: v for k, v in os.environ.items() if k not in _CONTRACT}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+_CONTRACT = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "SITE_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+}
+
+
+def test_it_starts_with_no_environment_at_all():
+    result = start()
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/db"),
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:notaport/blueheart"),
+        ("REDIS_URL", "127.0.0.1:6379"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/zero"),
+        ("EMAIL_URL", "smtp:/mail.example.org"),
+        ("SITE_URL", "blueheart.example.org"),
+        ("SITE_URL", "https://blueheart.example.org/campaign"),
+        ("DEBUG", "maybe"),
+        ("ALLOWED_HOSTS", "example.org,,other.org"),
+    ],
+)
+def test_it_refuses_a_malformed_value_naming_the_variable(name, value):
+    result = start(**{name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert name in result.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"ALLOWED_HOSTS": "example.org"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(env, missing):
+    result = start(DEBUG="false", **env)
+    assert result.returncode != 0
+    assert missing in result.stderr.splitlines()[-1]
+
+
+def test_production_starts_with_its_secrets():
+    result = start(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org")
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_reads_a_postgres_url():
+    db = parse_database_url("DATABASE_URL", "postgres://user:p%40ss@db.internal:6543/campaign")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "user",
+        "p@ss",
+        "db.internal",
+        "6543",
+        "campaign",
+    )
+
+
+def test_it_reads_smtp_urls_into_mailers_options():
+    mailer = parse_email_url("EMAIL_URL", "smtp://me:secret@mail.example.org:587?tls=1")
+    assert mailer["BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert mailer["OPTIONS"] | {"timeout": None} == {
+        "host": "mail.example.org",
+        "port": 587,
+        "username": "me",
+        "password": "secret",
+        "use_tls": True,
+        "use_ssl": False,
+        "timeout": None,
+    }
+    assert parse_email_url("EMAIL_URL", "smtps://mail.example.org")["OPTIONS"]["port"] == 465
+
+
+def test_it_refuses_a_redis_url_without_a_host():
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
+        parse_redis_url("REDIS_URL", "redis:///0")
+
+
+def test_it_uses_mailers_not_the_deprecated_email_settings():
+    import config.settings as project_settings
+
+    assert "default" in project_settings.MAILERS
+    assert [name for name in vars(project_settings) if name.startswith("EMAIL_")] == []
