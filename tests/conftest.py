@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+import os
 import re
 import socket
 import threading
@@ -16,6 +17,7 @@ from celery.signals import task_postrun
 from django.core import mail
 from django.core.cache import cache
 from django.db import connections
+from playwright.sync_api import sync_playwright
 
 from config.celery_app import app as celery_app
 from pledges.models import Pledge
@@ -166,3 +168,29 @@ def celery_worker(transactional_db):
 def _close_connections_after_task(**kwargs):
     # The worker thread's connection must not outlive the test database.
     connections.close_all()
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these, Chromium keeps calling home, and this machine's closed network
+# answers each call with a refusal.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes in between are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]

@@ -1,0 +1,68 @@
+"""Every public page passes an axe-core audit (WCAG 2.1 A and AA) in Chromium."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+
+from pledges.models import Pledge
+from pledges.tokens import make_confirm_token
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AUDIT = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+@pytest.fixture
+def page(browser):
+    # axe is injected as a script, which our Content-Security-Policy rightly forbids.
+    context = browser.new_context(bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+def audit(page, url):
+    response = page.goto(url)
+    assert response.status < 500
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, f"{url}\n{results.generate_snapshot()}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/pt/", "/pledge/", "/pledge/sent/", "/confirm/new-link/", "/confirm/not-a-token/"],
+)
+def test_it_passes_the_audit(page, live_server, path):
+    audit(page, live_server.url + path)
+
+
+def test_the_confirmation_and_thank_you_pages_pass_the_audit(page, live_server):
+    pledge = Pledge.objects.create(
+        display_name="Ana Silva",
+        email="ana@example.org",
+        country="PT",
+        language="en",
+        wording_version="test",
+        pledged_at=timezone.now(),
+    )
+    url = f"{live_server.url}/confirm/{make_confirm_token(pledge.public_id)}/"
+    audit(page, url)
+    page.get_by_role("button", name="Confirm my pledge").click()
+    page.wait_for_load_state()
+    assert "Thank you" in page.content()
+    assert Axe().run(page, options=AUDIT).violations_count == 0
+
+
+def test_a_form_with_errors_passes_the_audit(page, live_server):
+    page.goto(live_server.url + "/pledge/")
+    page.get_by_role("button", name="Take the pledge").click()
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
+def test_the_audit_catches_a_broken_page(page):
+    # Guards the guard: an image without alt text and an unlabelled field must fail.
+    page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
+    results = Axe().run(page, options=AUDIT)
+    assert {v["id"] for v in results.response["violations"]} >= {"image-alt", "label"}
