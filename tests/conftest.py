@@ -17,6 +17,7 @@ from celery.signals import task_postrun
 from django.core import mail
 from django.core.cache import cache
 from django.db import connections
+from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from config.celery_app import app as celery_app
@@ -92,6 +93,21 @@ def signed_pledge(sign, ana):
     sign(ana)
     assert len(mail.outbox) == 1
     return Pledge.objects.get(email="ana@example.org"), confirm_path(mail.outbox[0])
+
+
+def make_pledge(email, country, *, confirmed=True, display_name="Someone"):
+    """A pledge made directly, for tests about what happens after signing."""
+    pledge = Pledge.objects.create(
+        display_name=display_name,
+        email=email,
+        country=country,
+        language="en",
+        wording_version="test",
+        pledged_at=timezone.now(),
+    )
+    if confirmed:
+        pledge.confirm(timezone.now())
+    return pledge
 
 
 @contextmanager

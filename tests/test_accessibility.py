@@ -2,10 +2,9 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.utils import timezone
 
-from pledges.models import Pledge
 from pledges.tokens import make_confirm_token
+from tests.conftest import make_pledge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,14 +35,7 @@ def test_it_passes_the_audit(page, live_server, path):
 
 
 def test_the_confirmation_and_thank_you_pages_pass_the_audit(page, live_server):
-    pledge = Pledge.objects.create(
-        display_name="Ana Silva",
-        email="ana@example.org",
-        country="PT",
-        language="en",
-        wording_version="test",
-        pledged_at=timezone.now(),
-    )
+    pledge = make_pledge("ana@example.org", "PT", confirmed=False, display_name="Ana Silva")
     url = f"{live_server.url}/confirm/{make_confirm_token(pledge.public_id)}/"
     audit(page, url)
     page.get_by_role("button", name="Confirm my pledge").click()

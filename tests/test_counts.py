@@ -13,29 +13,16 @@ from django.utils import timezone
 
 from pledges import counting
 from pledges.models import COUNT_SHARDS, CountShard, Pledge
+from tests.conftest import make_pledge
 
 pytestmark = pytest.mark.django_db
 
 
-def pledge(email, country, confirmed=True):
-    p = Pledge.objects.create(
-        display_name="Someone",
-        email=email,
-        country=country,
-        language="en",
-        wording_version="test",
-        pledged_at=timezone.now(),
-    )
-    if confirmed:
-        p.confirm(timezone.now())
-    return p
-
-
 def test_it_returns_confirmed_totals_by_country(client):
-    pledge("a@example.org", "PT")
-    pledge("b@example.org", "PT")
-    pledge("c@example.org", "ES")
-    pledge("d@example.org", "ES", confirmed=False)
+    make_pledge("a@example.org", "PT")
+    make_pledge("b@example.org", "PT")
+    make_pledge("c@example.org", "ES")
+    make_pledge("d@example.org", "ES", confirmed=False)
     response = client.get("/api/v1/counts")
     assert response.status_code == 200
     body = response.json()
@@ -45,7 +32,7 @@ def test_it_returns_confirmed_totals_by_country(client):
 
 
 def test_it_answers_from_the_counters_without_touching_the_pledge_table(client):
-    pledge("a@example.org", "PT")
+    make_pledge("a@example.org", "PT")
     with CaptureQueriesContext(connection) as queries:
         client.get("/api/v1/counts")
     sql = " ".join(q["sql"] for q in queries.captured_queries)
@@ -66,7 +53,7 @@ def test_it_serves_cached_counts_for_a_few_seconds_at_most(client):
 def test_it_shows_a_confirmation_within_five_seconds(client):
     assert client.get("/api/v1/counts").json()["total"] == 0
     confirmed_at = time.monotonic()
-    pledge("a@example.org", "PT")
+    make_pledge("a@example.org", "PT")
     while client.get("/api/v1/counts").json()["total"] == 0:
         assert time.monotonic() - confirmed_at < 5
         time.sleep(0.25)
@@ -74,21 +61,21 @@ def test_it_shows_a_confirmation_within_five_seconds(client):
 
 def test_it_spreads_confirmations_over_shards(client):
     for n in range(60):
-        pledge(f"s{n}@example.org", "PT")
+        make_pledge(f"s{n}@example.org", "PT")
     shards = CountShard.objects.filter(country="PT")
     assert 1 < shards.count() <= COUNT_SHARDS
     assert sum(s.count for s in shards) == 60
 
 
 def test_reconciliation_changes_nothing_when_exact():
-    pledge("a@example.org", "PT")
+    make_pledge("a@example.org", "PT")
     assert counting.reconcile_counts() == {}
 
 
 def test_reconciliation_repairs_drift_both_ways():
-    pledge("a@example.org", "PT")
-    pledge("b@example.org", "PT")
-    pledge("c@example.org", "ES")
+    make_pledge("a@example.org", "PT")
+    make_pledge("b@example.org", "PT")
+    make_pledge("c@example.org", "ES")
     CountShard.objects.filter(country="PT").update(count=0)  # lost increments
     CountShard.objects.add("FR", 5)  # phantom ones
     repairs = counting.reconcile_counts()
@@ -98,7 +85,7 @@ def test_reconciliation_repairs_drift_both_ways():
 
 
 def test_reconciliation_counts_pledges_that_never_reached_a_shard():
-    p = pledge("a@example.org", "PT", confirmed=False)
+    p = make_pledge("a@example.org", "PT", confirmed=False)
     Pledge.objects.filter(pk=p.pk).update(confirmed_at=timezone.now())
     assert counting.reconcile_counts() == {"PT": 1}
     assert counting.compute_counts()["total"] == 1

@@ -1,25 +1,10 @@
 import re
 
 import pytest
-from django.utils import timezone
 
-from pledges.models import Pledge
+from tests.conftest import make_pledge
 
 pytestmark = pytest.mark.django_db
-
-
-def make_pledge(email, country, confirmed):
-    pledge = Pledge.objects.create(
-        display_name="Someone",
-        email=email,
-        country=country,
-        language="en",
-        wording_version="test",
-        pledged_at=timezone.now(),
-    )
-    if confirmed:
-        pledge.confirm(timezone.now())
-    return pledge
 
 
 def test_it_shows_the_statement_the_count_and_the_form(client):
@@ -34,8 +19,8 @@ def test_it_shows_the_statement_the_count_and_the_form(client):
 
 
 def test_it_counts_only_confirmed_supporters(client):
-    make_pledge("one@example.org", "PT", confirmed=True)
-    make_pledge("two@example.org", "ES", confirmed=True)
+    make_pledge("one@example.org", "PT")
+    make_pledge("two@example.org", "ES")
     make_pledge("three@example.org", "ES", confirmed=False)
     response = client.get("/")
     assert '<data value="2">2</data>' in response.content.decode()
