@@ -3,7 +3,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import connection, models, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, Sum, Value
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -27,7 +27,8 @@ class PledgeQuerySet(models.QuerySet):
         return self.exclude(email_due=Pledge.EmailDue.NONE)
 
     def for_email(self, email: str):
-        return self.filter(email__iexact=email)
+        # lower() on both sides, as in the unique index, so the index serves it.
+        return self.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
 
 
 class Pledge(models.Model):

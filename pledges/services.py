@@ -4,7 +4,7 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -40,19 +40,16 @@ def sign_pledge(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        pledge, created = Pledge.objects.get_or_create(
-            email__iexact=email,
-            defaults={
-                "email": email,
-                "display_name": display_name,
-                "country": country,
-                "language": language,
-                "wording_version": WORDING_VERSION,
-                "pledged_at": now,
-                "wants_updates": wants_updates,
-                "email_due": Pledge.EmailDue.CONFIRMATION,
-                "email_requested_at": now,
-            },
+        pledge, created = _create_or_get_pledge(
+            email=email,
+            display_name=display_name,
+            country=country,
+            language=language,
+            wording_version=WORDING_VERSION,
+            pledged_at=now,
+            wants_updates=wants_updates,
+            email_due=Pledge.EmailDue.CONFIRMATION,
+            email_requested_at=now,
         )
         if created:
             must_send = True
@@ -65,6 +62,19 @@ def sign_pledge(
             must_send = pledge.request_email(kind, now)
         if must_send:
             transaction.on_commit(lambda: queue_email(pledge.pk))
+
+
+def _create_or_get_pledge(*, email: str, **fields) -> tuple[Pledge, bool]:
+    # Insert first: a new address (the usual case) costs one statement, and the
+    # unique index settles races; the savepoint keeps the outer transaction usable.
+    try:
+        with transaction.atomic():
+            return Pledge.objects.create(email=email, **fields), True
+    except IntegrityError:
+        pledge = Pledge.objects.for_email(email).first()
+        if pledge is None:
+            raise
+        return pledge, False
 
 
 def pledge_for_token(token: str) -> Pledge:

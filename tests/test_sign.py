@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -152,3 +153,12 @@ def test_it_refuses_a_post_without_a_csrf_token(ana):
 
 def test_it_refuses_other_methods(client):
     assert client.put("/pledge/").status_code == 405
+
+
+def test_it_finds_an_address_through_the_unique_index():
+    # A signature must never scan the pledge table; the lookup has to be one
+    # the lower(email) index can answer.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Pledge.objects.for_email("Ana@Example.org").explain()
+    assert "pledges_pledge_email_ci_unique" in plan
