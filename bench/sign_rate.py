@@ -1,0 +1,407 @@
+"""Pledges per second of the sign POST, against a bare one-model insert view.
+
+Serves the product with ONE gunicorn (sync workers) on PostgreSQL and Redis, in a
+fresh database, and drives two pages with signload.py in the same run:
+
+  /bench/bare/  a CSRF-protected form whose POST inserts one row (bench/bare/)
+  /pledge/      the product's pledge form; its POST signs a pledge and queues the
+                confirmation email into Redis, as in production (no Celery worker
+                runs, so nothing is sent; Redis db 14 is flushed afterwards)
+
+Each signature is a GET of the form page (empty cookie jar) then its POST, so the
+form page is part of the figure. The two pages alternate for a few rounds (the
+order flips every round, the machine being shared and noisy); the median of the
+rounds is reported, the ratio being the median of the per-round ratios. The rows
+in each table, and the email tasks queued in Redis, are checked against the
+number of signatures signload counted.
+
+    scripts/bench [--rounds 3] [--total 2000] [--concurrency 16] [--workers 4]
+                  [--signload ../shared/tools/signload.py] [--keep-db]
+
+The last line is RESULT pledge_signs_per_s=... bare_signs_per_s=... ratio=...
+"""
+
+import argparse
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import ExitStack
+from pathlib import Path
+
+import psycopg
+import redis
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # loopback only, for the server, the database and Redis
+PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
+REDIS_URL = f"redis://{HOST}:6379/14"
+PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
+TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledge"}
+# The goal: the pledge signs at least half as fast as the bare view.
+TARGET_RATIO = 0.5
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of bare + pledge [3]")
+    ap.add_argument("--total", type=int, default=2000, help="signatures per page per round [2000]")
+    ap.add_argument("--concurrency", type=int, default=16, help="virtual signers at once [16]")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=4,
+        help="gunicorn sync workers [4: two per core on the 2-core reference machine]",
+    )
+    ap.add_argument("--warmup", type=int, default=200, help="signatures per page to warm up [200]")
+    ap.add_argument(
+        "--signload",
+        type=Path,
+        default=ROOT.parent / "shared" / "tools" / "signload.py",
+        help="path to signload.py [<project root>/../shared/tools/signload.py]",
+    )
+    ap.add_argument("--db-name", default="blueheart_bench", help="database to (re)create")
+    ap.add_argument("--port", type=int, default=0, help="port for gunicorn [0: a free one]")
+    ap.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    ap.add_argument("--verbose", action="store_true", help="print signload's whole output")
+    args = ap.parse_args(argv)
+    if min(args.rounds, args.total, args.concurrency, args.workers) < 1 or args.warmup < 0:
+        ap.error("--rounds, --total, --concurrency and --workers must be positive")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
+        ap.error("--db-name must be a plain lower-case identifier")
+    if not args.signload.is_file():
+        ap.error(f"signload.py not found at {args.signload}; pass --signload PATH")
+    return args
+
+
+def log(message):
+    print(message, flush=True)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def drop_database(name, create=False):
+    """Drops the database (its leftover sessions too), then creates it afresh if asked."""
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        ident = sql.Identifier(name)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+
+
+def count_rows(database_url):
+    with psycopg.connect(database_url) as conn:
+        return {
+            page: conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]
+            for page, table in TABLES.items()
+        }
+
+
+def queued_messages():
+    """Messages waiting in the Celery queues of Redis db 14 (the emails owed)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return sum(
+            client.llen(key) for key in client.scan_iter("celery*") if client.type(key) == b"list"
+        )
+    finally:
+        client.close()
+
+
+def flush_redis():
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def server_env(port, db_name, static_root):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"EMAIL_URL", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "PYTHONPATH"}
+    }
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        SITE_URL=f"http://{HOST}:{port}",
+        DATABASE_URL=f"postgres://postgres@{HOST}:5432/{db_name}",
+        REDIS_URL=REDIS_URL,
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        BENCH_STATIC_ROOT=str(static_root),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def manage(env, *command):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *command],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
+
+
+class Server:
+    """One gunicorn, in its own session so that Ctrl+C reaches us and not it first."""
+
+    def __init__(self, env, port, workers, log_path):
+        self.env, self.port, self.workers, self.log_path = env, port, workers, log_path
+        self.proc = None
+
+    def start(self):
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--config",
+                str(ROOT / "bench" / "gunicorn_conf.py"),
+                "--bind",
+                f"{HOST}:{self.port}",
+                "--workers",
+                str(self.workers),
+                "config.wsgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout=60.0):
+        url = f"http://{HOST}:{self.port}/healthz"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.2)
+        sys.exit(f"gunicorn did not become ready on {url}; its log:\n{self.log()}")
+
+    def log(self):
+        try:
+            return Path(self.log_path).read_text()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log_file.close()
+        self.proc = None
+
+
+def run_signload(args, base_url, page, total, tag):
+    command = [
+        sys.executable,
+        str(args.signload),
+        "--url",
+        base_url + PAGES[page],
+        "--total",
+        str(total),
+        "--concurrency",
+        str(args.concurrency),
+        "--expect-redirect",  # only the 302 of a recorded signature counts
+        "--run-tag",
+        tag,
+    ]
+    if page == "pledge":
+        command += ["--country-field", "country"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    out = result.stdout
+    if args.verbose:
+        log(out.rstrip())
+    match = re.search(r"^RESULT signs_per_s=(\S+) p99_ms=(\S+) errors=(\d+)$", out, re.M)
+    ok = re.search(r"^total=\d+ ok=(\d+) errors=\d+$", out, re.M)
+    if result.returncode or not match or not ok:
+        sys.exit(f"signload failed on {page} (exit {result.returncode}):\n{out}{result.stderr}")
+    by_status = re.search(r"^by status: (.*)$", out, re.M)
+    get_p99 = re.search(r"^GET latency ms: p50=\S+ p99=(\S+)$", out, re.M)
+    return {
+        "rate": float(match[1]),
+        "p99": float(match[2]),
+        "errors": int(match[3]),
+        "ok": int(ok[1]),
+        "status": by_status[1] if by_status else "",
+        "get_p99": float(get_p99[1]) if get_p99 else float("nan"),
+    }
+
+
+def describe(page, run):
+    errors = f"  errors={run['errors']} ({run['status']})" if run["errors"] else ""
+    return (
+        f"{page:>6}: {run['rate']:7.1f} signs/s  POST p99 {run['p99']:7.1f} ms  "
+        f"GET p99 {run['get_p99']:7.1f} ms  ok={run['ok']}{errors}"
+    )
+
+
+def report(args, results, counts_before, counts_after, queued):
+    median = {page: statistics.median(r["rate"] for r in runs) for page, runs in results.items()}
+    p99 = {page: statistics.median(r["p99"] for r in runs) for page, runs in results.items()}
+    # Each round's two runs are adjacent in time, so the median of the per-round ratios
+    # resists the drift of a shared machine better than a ratio of medians.
+    ratios = [
+        p["rate"] / b["rate"] for b, p in zip(results["bare"], results["pledge"], strict=True)
+    ]
+    ratio = statistics.median(ratios)
+    line = "-" * 66
+    log("")
+    log(
+        f"gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
+        f"{args.total} signatures per page per round (GET form + POST)"
+    )
+    log(line)
+    log(
+        f"{'round':<8}{'bare signs/s':>13}{'p99 ms':>9}{'pledge signs/s':>16}{'p99 ms':>9}"
+        f"{'ratio':>8}"
+    )
+    log(line)
+    pairs = zip(results["bare"], results["pledge"], ratios, strict=True)
+    for n, (bare, pledge, round_ratio) in enumerate(pairs, 1):
+        log(
+            f"{n:<8}{bare['rate']:>13.1f}{bare['p99']:>9.1f}"
+            f"{pledge['rate']:>16.1f}{pledge['p99']:>9.1f}{round_ratio:>8.2f}"
+        )
+    log(line)
+    log(
+        f"{'median':<8}{median['bare']:>13.1f}{p99['bare']:>9.1f}"
+        f"{median['pledge']:>16.1f}{p99['pledge']:>9.1f}{ratio:>8.2f}"
+    )
+    log(line)
+    log(
+        f"pledge/bare = {ratio:.2f} (goal: at least {TARGET_RATIO}) -> "
+        + ("ok" if ratio >= TARGET_RATIO else "BELOW GOAL")
+    )
+
+    checks_ok = True
+    for page in PAGES:
+        reported = sum(r["ok"] for r in results[page])
+        inserted = counts_after[page] - counts_before[page]
+        errors = sum(r["errors"] for r in results[page])
+        good = inserted == reported and errors == 0
+        checks_ok &= good
+        log(
+            f"check {page}: {inserted} rows inserted in {TABLES[page]} during the rounds, "
+            f"{reported} signatures reported, {errors} errors -> " + ("ok" if good else "MISMATCH")
+        )
+    inserted = counts_after["pledge"] - counts_before["pledge"]
+    checks_ok &= queued == inserted
+    log(
+        f"check emails: {queued} confirmation-email tasks queued in Redis for {inserted} "
+        "new pledges -> " + ("ok" if queued == inserted else "MISMATCH")
+    )
+    log(
+        f"RESULT pledge_signs_per_s={median['pledge']:.1f} bare_signs_per_s={median['bare']:.1f} "
+        f"ratio={ratio:.2f} pledge_p99_ms={p99['pledge']:.1f} bare_p99_ms={p99['bare']:.1f}"
+    )
+    return checks_ok
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    # A plain `kill` must clean up as Ctrl+C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    port = args.port or free_port()
+    base_url = f"http://{HOST}:{port}"
+    run_tag = format(int(time.time()), "x")
+    database_created = False
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blueheart-bench-")))
+        env = server_env(port, args.db_name, tmp / "static")
+        database_url = env["DATABASE_URL"]
+        try:
+            log(f"database {args.db_name}: recreating, migrating; collecting static files")
+            drop_database(args.db_name, create=True)
+            database_created = True
+            flush_redis()
+            manage(env, "migrate", "--noinput")
+            manage(env, "collectstatic", "--noinput")
+
+            server = Server(env, port, args.workers, tmp / "gunicorn.log")
+            stack.callback(server.stop)
+            server.start()
+            server.wait_ready()
+            log(f"gunicorn: {args.workers} sync workers on {base_url} (load {_load()})")
+
+            if args.warmup:
+                for page in PAGES:
+                    run = run_signload(args, base_url, page, args.warmup, f"{run_tag}-warm-{page}")
+                    log("warm-up " + describe(page, run))
+            counts_before = count_rows(database_url)
+            queued_before = queued_messages()
+
+            results = {page: [] for page in PAGES}
+            for n in range(1, args.rounds + 1):
+                order = list(PAGES) if n % 2 else list(reversed(PAGES))
+                for page in order:
+                    run = run_signload(args, base_url, page, args.total, f"{run_tag}-{page}-{n}")
+                    results[page].append(run)
+                    log(f"round {n} " + describe(page, run))
+                log(f"        (load {_load()})")
+
+            counts_after = count_rows(database_url)
+            queued = queued_messages() - queued_before
+            server.stop()
+            if server_errors := [
+                line for line in server.log().splitlines() if "Traceback" in line or "ERROR" in line
+            ]:
+                log(f"gunicorn logged {len(server_errors)} error lines; first: {server_errors[0]}")
+            checks_ok = report(args, results, counts_before, counts_after, queued)
+            return 0 if checks_ok else 1
+        finally:
+            stack.close()  # gunicorn first, so the database has no clients left
+            try:
+                flush_redis()
+            except redis.RedisError as exc:
+                log(f"could not flush Redis db 14: {exc}")
+            if database_created and not args.keep_db:
+                drop_database(args.db_name)
+            elif database_created:
+                log(f"kept database {args.db_name}")
+
+
+def _load():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("interrupted; gunicorn stopped and Redis db 14 flushed")
