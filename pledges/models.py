@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, models, transaction
 from django.db.models import Q, Sum, Value
+from django.db.models.constants import OnConflict
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -25,6 +26,26 @@ class PledgeQuerySet(models.QuerySet):
 
     def with_email_due(self):
         return self.exclude(email_due=Pledge.EmailDue.NONE)
+
+    def insert_if_new(self, pledge: "Pledge") -> bool:
+        """INSERT ... ON CONFLICT DO NOTHING: one statement that either creates the
+        pledge (True, pk set) or finds the address taken (False). The unique index
+        settles concurrent signatures; nobody waits on a lock held by Python."""
+        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        # _insert is what Model.save() uses; it is the only ORM door to
+        # ON CONFLICT DO NOTHING with RETURNING on both PostgreSQL and SQLite.
+        rows = self._insert(
+            [pledge],
+            fields=fields,
+            returning_fields=[self.model._meta.pk],
+            on_conflict=OnConflict.IGNORE,
+        )
+        if not rows:
+            return False
+        pledge.pk = rows[0][0]
+        pledge._state.adding = False
+        pledge._state.db = self.db
+        return True
 
     def for_email(self, email: str):
         # lower() on both sides, as in the unique index, so the index serves it.

@@ -4,7 +4,7 @@ import logging
 import smtplib
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -39,42 +39,31 @@ def sign_pledge(
     not this address signed before.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        pledge, created = _create_or_get_pledge(
-            email=email,
-            display_name=display_name,
-            country=country,
-            language=language,
-            wording_version=WORDING_VERSION,
-            pledged_at=now,
-            wants_updates=wants_updates,
-            email_due=Pledge.EmailDue.CONFIRMATION,
-            email_requested_at=now,
-        )
-        if created:
-            must_send = True
-        else:
-            kind = (
-                Pledge.EmailDue.ALREADY_PLEDGED
-                if pledge.is_confirmed
-                else Pledge.EmailDue.CONFIRMATION
-            )
-            must_send = pledge.request_email(kind, now)
-        if must_send:
-            transaction.on_commit(lambda: queue_email(pledge.pk))
-
-
-def _create_or_get_pledge(*, email: str, **fields) -> tuple[Pledge, bool]:
-    # Insert first: a new address (the usual case) costs one statement, and the
-    # unique index settles races; the savepoint keeps the outer transaction usable.
-    try:
-        with transaction.atomic():
-            return Pledge.objects.create(email=email, **fields), True
-    except IntegrityError:
-        pledge = Pledge.objects.for_email(email).first()
-        if pledge is None:
-            raise
-        return pledge, False
+    pledge = Pledge(
+        email=email,
+        display_name=display_name,
+        country=country,
+        language=language,
+        wording_version=WORDING_VERSION,
+        pledged_at=now,
+        wants_updates=wants_updates,
+        email_due=Pledge.EmailDue.CONFIRMATION,
+        email_requested_at=now,
+    )
+    # Each step is a single statement, so no transaction is needed: the usual
+    # case (a new address) costs one INSERT, and the email is queued once it is
+    # committed (at once under autocommit).
+    if Pledge.objects.insert_if_new(pledge):
+        transaction.on_commit(lambda: queue_email(pledge.pk))
+        return
+    existing = Pledge.objects.for_email(email).first()
+    if existing is None:  # erased between the two statements: nothing to resend
+        return
+    kind = (
+        Pledge.EmailDue.ALREADY_PLEDGED if existing.is_confirmed else Pledge.EmailDue.CONFIRMATION
+    )
+    if existing.request_email(kind, now):
+        transaction.on_commit(lambda: queue_email(existing.pk))
 
 
 def pledge_for_token(token: str) -> Pledge:
