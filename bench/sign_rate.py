@@ -8,17 +8,24 @@ fresh database, and drives two pages with signload.py in the same run:
                 confirmation email into Redis, as in production (no Celery worker
                 runs, so nothing is sent; Redis db 14 is flushed afterwards)
 
-Each signature is a GET of the form page (empty cookie jar) then its POST, so the
-form page is part of the figure. The two pages alternate for a few rounds (the
-order flips every round, the machine being shared and noisy); the median of the
-rounds is reported, the ratio being the median of the per-round ratios. The rows
-in each table, and the email tasks queued in Redis, are checked against the
-number of signatures signload counted.
+Two modes, both by default:
+  post     the sign POST alone (signload --post-only: each virtual signer fetches
+           the form once, then POSTs with its token): the figure the issue asks for
+  journey  a GET of the form page (empty cookie jar) then its POST, per signature:
+           the whole signing, form page included
 
-    scripts/bench [--rounds 3] [--total 2000] [--concurrency 16] [--workers 4]
-                  [--signload ../shared/tools/signload.py] [--keep-db]
+The two pages alternate for a few rounds (the order flips every round, the machine
+being shared and noisy); the median of the rounds is reported, the ratio being the
+median of the per-round ratios. Beside the rates, the CPU time gunicorn spent per
+signature is read from /proc: the load generator runs on the same two cores, so
+wall-clock rates also carry its cost (parsing 249 country options per form page).
+The rows in each table, and the email tasks queued in Redis, are checked against
+the number of signatures signload counted.
 
-The last line is RESULT pledge_signs_per_s=... bare_signs_per_s=... ratio=...
+    scripts/bench [--modes post,journey] [--rounds 3] [--total 2000]
+                  [--concurrency 16] [--workers 4] [--signload PATH] [--keep-db]
+
+The last lines are RESULT mode=... pledge_signs_per_s=... bare_signs_per_s=... ratio=...
 """
 
 import argparse
@@ -47,6 +54,7 @@ PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
 REDIS_URL = f"redis://{HOST}:6379/14"
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
 TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledge"}
+MODES = {"post": "the sign POST alone", "journey": "GET form + POST"}
 # The goal: the pledge signs at least half as fast as the bare view.
 TARGET_RATIO = 0.5
 
@@ -61,6 +69,13 @@ def parse_args(argv=None):
         type=int,
         default=4,
         help="gunicorn sync workers [4: two per core on the 2-core reference machine]",
+    )
+    ap.add_argument(
+        "--modes",
+        default="post,journey",
+        help="what to time, comma-separated [post,journey]: 'post' is the sign POST alone "
+        "(signload --post-only: each signer fetches the form once, then POSTs); 'journey' "
+        "is GET form + POST for every signature",
     )
     ap.add_argument("--warmup", type=int, default=200, help="signatures per page to warm up [200]")
     ap.add_argument(
@@ -78,6 +93,9 @@ def parse_args(argv=None):
         ap.error("--rounds, --total, --concurrency and --workers must be positive")
     if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
         ap.error("--db-name must be a plain lower-case identifier")
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not args.modes or set(args.modes) - set(MODES):
+        ap.error(f"--modes takes a comma-separated subset of {', '.join(MODES)}")
     if not args.signload.is_file():
         ap.error(f"signload.py not found at {args.signload}; pass --signload PATH")
     return args
@@ -227,7 +245,27 @@ class Server:
         self.proc = None
 
 
-def run_signload(args, base_url, page, total, tag):
+def server_cpu_seconds(pid):
+    """CPU time (user + system) used so far by gunicorn's master and workers.
+
+    A figure the noisy machine cannot blur as much as wall-clock rates: it is
+    what one signature costs the server, whatever else runs meanwhile."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for process in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def run_signload(args, base_url, page, total, tag, mode="journey", server_pid=None):
     command = [
         sys.executable,
         str(args.signload),
@@ -243,7 +281,11 @@ def run_signload(args, base_url, page, total, tag):
     ]
     if page == "pledge":
         command += ["--country-field", "country"]
+    if mode == "post":
+        command += ["--post-only"]
+    cpu_before = server_cpu_seconds(server_pid) if server_pid else 0.0
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    cpu_used = server_cpu_seconds(server_pid) - cpu_before if server_pid else float("nan")
     out = result.stdout
     if args.verbose:
         log(out.rstrip())
@@ -260,6 +302,7 @@ def run_signload(args, base_url, page, total, tag):
         "ok": int(ok[1]),
         "status": by_status[1] if by_status else "",
         "get_p99": float(get_p99[1]) if get_p99 else float("nan"),
+        "cpu_ms": 1000 * cpu_used / max(int(ok[1]), 1),
     }
 
 
@@ -267,13 +310,16 @@ def describe(page, run):
     errors = f"  errors={run['errors']} ({run['status']})" if run["errors"] else ""
     return (
         f"{page:>6}: {run['rate']:7.1f} signs/s  POST p99 {run['p99']:7.1f} ms  "
-        f"GET p99 {run['get_p99']:7.1f} ms  ok={run['ok']}{errors}"
+        f"GET p99 {run['get_p99']:7.1f} ms  server CPU {run['cpu_ms']:5.2f} ms/sign  "
+        f"ok={run['ok']}{errors}"
     )
 
 
-def report(args, results, counts_before, counts_after, queued):
+def report(args, mode, results):
+    """Prints one mode's table; returns its RESULT line."""
     median = {page: statistics.median(r["rate"] for r in runs) for page, runs in results.items()}
     p99 = {page: statistics.median(r["p99"] for r in runs) for page, runs in results.items()}
+    cpu = {page: statistics.median(r["cpu_ms"] for r in runs) for page, runs in results.items()}
     # Each round's two runs are adjacent in time, so the median of the per-round ratios
     # resists the drift of a shared machine better than a ratio of medians.
     ratios = [
@@ -284,7 +330,7 @@ def report(args, results, counts_before, counts_after, queued):
     log("")
     log(
         f"gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
-        f"{args.total} signatures per page per round (GET form + POST)"
+        f"{args.total} signatures per page per round: {mode} = {MODES[mode]}"
     )
     log(line)
     log(
@@ -305,15 +351,30 @@ def report(args, results, counts_before, counts_after, queued):
     )
     log(line)
     log(
+        f"server CPU per signature (median): bare {cpu['bare']:.2f} ms, "
+        f"pledge {cpu['pledge']:.2f} ms -> CPU ratio bare/pledge {cpu['bare'] / cpu['pledge']:.2f}"
+    )
+    log(
         f"pledge/bare = {ratio:.2f} (goal: at least {TARGET_RATIO}) -> "
         + ("ok" if ratio >= TARGET_RATIO else "BELOW GOAL")
     )
 
+    return (
+        f"RESULT mode={mode} pledge_signs_per_s={median['pledge']:.1f} "
+        f"bare_signs_per_s={median['bare']:.1f} ratio={ratio:.2f} "
+        f"pledge_p99_ms={p99['pledge']:.1f} bare_p99_ms={p99['bare']:.1f} "
+        f"pledge_server_cpu_ms={cpu['pledge']:.2f} bare_server_cpu_ms={cpu['bare']:.2f}"
+    )
+
+
+def check(results, counts_before, counts_after, queued):
+    """Every signature signload reported is a row, and every new pledge a queued email."""
     checks_ok = True
     for page in PAGES:
-        reported = sum(r["ok"] for r in results[page])
+        runs = [run for by_page in results.values() for run in by_page[page]]
+        reported = sum(r["ok"] for r in runs)
         inserted = counts_after[page] - counts_before[page]
-        errors = sum(r["errors"] for r in results[page])
+        errors = sum(r["errors"] for r in runs)
         good = inserted == reported and errors == 0
         checks_ok &= good
         log(
@@ -325,10 +386,6 @@ def report(args, results, counts_before, counts_after, queued):
     log(
         f"check emails: {queued} confirmation-email tasks queued in Redis for {inserted} "
         "new pledges -> " + ("ok" if queued == inserted else "MISMATCH")
-    )
-    log(
-        f"RESULT pledge_signs_per_s={median['pledge']:.1f} bare_signs_per_s={median['bare']:.1f} "
-        f"ratio={ratio:.2f} pledge_p99_ms={p99['pledge']:.1f} bare_p99_ms={p99['bare']:.1f}"
     )
     return checks_ok
 
@@ -366,13 +423,17 @@ def main(argv=None):
             counts_before = count_rows(database_url)
             queued_before = queued_messages()
 
-            results = {page: [] for page in PAGES}
+            results = {mode: {page: [] for page in PAGES} for mode in args.modes}
             for n in range(1, args.rounds + 1):
                 order = list(PAGES) if n % 2 else list(reversed(PAGES))
-                for page in order:
-                    run = run_signload(args, base_url, page, args.total, f"{run_tag}-{page}-{n}")
-                    results[page].append(run)
-                    log(f"round {n} " + describe(page, run))
+                for mode in args.modes:
+                    for page in order:
+                        tag = f"{run_tag}-{mode}-{page}-{n}"
+                        run = run_signload(
+                            args, base_url, page, args.total, tag, mode, server.proc.pid
+                        )
+                        results[mode][page].append(run)
+                        log(f"round {n} {mode:>7} " + describe(page, run))
                 log(f"        (load {_load()})")
 
             counts_after = count_rows(database_url)
@@ -382,7 +443,11 @@ def main(argv=None):
                 line for line in server.log().splitlines() if "Traceback" in line or "ERROR" in line
             ]:
                 log(f"gunicorn logged {len(server_errors)} error lines; first: {server_errors[0]}")
-            checks_ok = report(args, results, counts_before, counts_after, queued)
+            lines = [report(args, mode, results[mode]) for mode in args.modes]
+            log("")
+            checks_ok = check(results, counts_before, counts_after, queued)
+            for line in lines:
+                log(line)
             return 0 if checks_ok else 1
         finally:
             stack.close()  # gunicorn first, so the database has no clients left
