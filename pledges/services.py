@@ -93,6 +93,10 @@ def queue_email(pledge_id: int) -> None:
         logger.warning("could not queue email for pledge id=%s; the sweep will send it", pledge_id)
 
 
+class EmailNotSent(Exception):
+    pass
+
+
 def send_due_email(pledge_id: int, now: datetime | None = None) -> bool:
     """Send the email owed to this pledge's address, at most once.
 
@@ -101,9 +105,11 @@ def send_due_email(pledge_id: int, now: datetime | None = None) -> bool:
     """
     try:
         return _send_due_email(pledge_id, now or timezone.now())
-    except Exception:
+    except Exception as error:
         Pledge.objects.filter(pk=pledge_id).update(email_attempts=F("email_attempts") + 1)
-        raise
+        # Mail servers quote the recipient in their errors; retries and logs get
+        # the kind of failure and the pledge id, never the address.
+        raise EmailNotSent(f"pledge id={pledge_id}: {type(error).__name__}") from None
 
 
 def _send_due_email(pledge_id: int, now: datetime) -> bool:
