@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods
 
+from campaign.shared_pages import render_shared_page
 from pledges import counting, services
 from pledges.forms import NewLinkForm, PledgeForm
 from pledges.models import Pledge
@@ -13,20 +14,22 @@ from pledges.tokens import BadToken, ExpiredToken
 
 @require_http_methods(["GET", "POST"])
 def pledge(request):
-    form = PledgeForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            services.sign_pledge(
-                display_name=data["display_name"],
-                email=data["email"],
-                country=data["country"],
-                wants_updates=data["wants_updates"],
-                language=get_language(),
-            )
-            return redirect("pledges:sent", permanent=False)
-        return render(request, "pledges/pledge.html", {"form": form}, status=400)
-    return render(request, "pledges/pledge.html", {"form": form})
+    if request.method == "GET":
+        return render_shared_page(
+            request, "pledges/pledge.html", lambda: {"form": PledgeForm()}, timeout=3600
+        )
+    form = PledgeForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.sign_pledge(
+            display_name=data["display_name"],
+            email=data["email"],
+            country=data["country"],
+            wants_updates=data["wants_updates"],
+            language=get_language(),
+        )
+        return redirect("pledges:sent", permanent=False)
+    return render(request, "pledges/pledge.html", {"form": form}, status=400)
 
 
 @require_GET

@@ -15,7 +15,7 @@ from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.core import mail
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
@@ -44,8 +44,10 @@ CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/confirm/[^\s\"<>/]+/")
 def _fresh_cache():
     # The cache is the real Redis, shared by every test: start each one empty.
     cache.clear()
+    caches["local"].clear()
     yield
     cache.clear()
+    caches["local"].clear()
 
 
 @pytest.fixture

@@ -1,0 +1,43 @@
+"""The home page and the pledge form are rendered once and served to everyone,
+each copy with the visitor's own CSRF token."""
+
+import pytest
+from django.test import Client
+
+from campaign.shared_pages import CSRF_SLOT
+from pledges.models import Pledge
+from tests.conftest import ANA, make_pledge
+
+pytestmark = pytest.mark.django_db
+
+TOKEN_INPUT = 'name="csrfmiddlewaretoken" value="'
+
+
+def token_in(html: str) -> str:
+    return html.split(TOKEN_INPUT, 1)[1].split('"', 1)[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/pledge/", "/pt/pledge/"])
+def test_each_visitor_gets_a_token_that_works(path):
+    ana, bruno = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    ana_page = ana.get(path).content.decode()
+    bruno_page = bruno.get(path).content.decode()
+    assert CSRF_SLOT not in ana_page + bruno_page
+    assert token_in(ana_page) != token_in(bruno_page)
+    response = ana.post("/pledge/", {**ANA, "csrfmiddlewaretoken": token_in(ana_page)})
+    assert response.status_code == 302
+    assert Pledge.objects.count() == 1
+
+
+def test_the_home_page_is_rendered_once_while_its_count_is_fresh(client, django_assert_num_queries):
+    make_pledge("one@example.org", "PT")
+    client.get("/")
+    with django_assert_num_queries(0):
+        html = client.get("/").content.decode()
+    assert '<data value="1">1</data>' in html
+
+
+def test_each_language_has_its_own_copy(client):
+    assert 'action="/pledge/"' in client.get("/pledge/").content.decode()
+    assert 'action="/pt/pledge/"' in client.get("/pt/pledge/").content.decode()
+    assert 'action="/es/pledge/"' in client.get("/es/pledge/").content.decode()
