@@ -121,8 +121,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Per-process memory for what every worker can rebuild alone (rendered fragments
-# that depend only on the code and the language); no network hop to read it.
+# Per-process memory for what every worker can rebuild alone (rendered pages
+# that depend only on the code, the path and the language); no network hop.
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
