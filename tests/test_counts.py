@@ -93,3 +93,17 @@ def test_reconciliation_counts_pledges_that_never_reached_a_shard():
 
 def test_it_refuses_other_methods(client):
     assert client.post("/api/v1/counts").status_code == 405
+
+
+def test_it_still_counts_when_the_cache_is_down(client, settings):
+    make_pledge("a@example.org", "PT")
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+        },
+    }
+    response = client.get("/api/v1/counts")
+    assert response.status_code == 200
+    assert response.json()["countries"] == {"PT": 1}
