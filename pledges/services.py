@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -83,14 +84,45 @@ def request_new_link(*, email: str, now: datetime | None = None) -> None:
         queue_email(pledge.pk)
 
 
+class _BrokerBreaker:
+    """After a failed publish, stop trying for a while: each try against a dead
+    broker holds the request for the connection timeout, and at launch-day rates
+    that would tie up every worker. The owed emails wait on their rows for the sweep."""
+
+    PAUSE = 15.0  # seconds
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() >= self.closed_until
+
+    def trip(self) -> None:
+        self.closed_until = time.monotonic() + self.PAUSE
+
+    def reset(self) -> None:
+        self.closed_until = 0.0
+
+
+broker_breaker = _BrokerBreaker()
+
+
 def queue_email(pledge_id: int) -> None:
     """Hand the email to the worker; if the broker is down, the sweep sends it."""
     from pledges.tasks import send_pledge_email
 
+    if not broker_breaker.is_open():
+        return
     try:
         send_pledge_email.delay(pledge_id)
     except Exception:  # kombu/redis raise many kinds; none may fail the signature
-        logger.warning("could not queue email for pledge id=%s; the sweep will send it", pledge_id)
+        broker_breaker.trip()
+        logger.warning(
+            "could not queue email for pledge id=%s; not trying again for %.0f s; "
+            "the sweep will send what is owed",
+            pledge_id,
+            broker_breaker.PAUSE,
+        )
 
 
 class EmailNotSent(Exception):

@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 
 from config.celery_app import app as celery_app
 from pledges.models import Pledge
+from pledges.services import broker_breaker
 
 ANA = {
     "display_name": "Ana Silva",
@@ -125,6 +126,7 @@ def broker_down():
         celery_app.conf.broker_url = saved
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        broker_breaker.reset()
 
 
 class SMTPInbox:
