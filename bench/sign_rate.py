@@ -342,12 +342,12 @@ def report(args, mode, results):
     for n, (bare, pledge, round_ratio) in enumerate(pairs, 1):
         log(
             f"{n:<8}{bare['rate']:>13.1f}{bare['p99']:>9.1f}"
-            f"{pledge['rate']:>16.1f}{pledge['p99']:>9.1f}{round_ratio:>8.2f}"
+            f"{pledge['rate']:>16.1f}{pledge['p99']:>9.1f}{round_ratio:>8.3f}"
         )
     log(line)
     log(
         f"{'median':<8}{median['bare']:>13.1f}{p99['bare']:>9.1f}"
-        f"{median['pledge']:>16.1f}{p99['pledge']:>9.1f}{ratio:>8.2f}"
+        f"{median['pledge']:>16.1f}{p99['pledge']:>9.1f}{ratio:>8.3f}"
     )
     log(line)
     log(
@@ -355,13 +355,13 @@ def report(args, mode, results):
         f"pledge {cpu['pledge']:.2f} ms -> CPU ratio bare/pledge {cpu['bare'] / cpu['pledge']:.2f}"
     )
     log(
-        f"pledge/bare = {ratio:.2f} (goal: at least {TARGET_RATIO}) -> "
+        f"pledge/bare = {ratio:.3f} (goal: at least {TARGET_RATIO}) -> "
         + ("ok" if ratio >= TARGET_RATIO else "BELOW GOAL")
     )
 
     return (
         f"RESULT mode={mode} pledge_signs_per_s={median['pledge']:.1f} "
-        f"bare_signs_per_s={median['bare']:.1f} ratio={ratio:.2f} "
+        f"bare_signs_per_s={median['bare']:.1f} ratio={ratio:.3f} "
         f"pledge_p99_ms={p99['pledge']:.1f} bare_p99_ms={p99['bare']:.1f} "
         f"pledge_server_cpu_ms={cpu['pledge']:.2f} bare_server_cpu_ms={cpu['bare']:.2f}"
     )
