@@ -63,8 +63,13 @@ def sign_pledge(
     kind = (
         Pledge.EmailDue.ALREADY_PLEDGED if existing.is_confirmed else Pledge.EmailDue.CONFIRMATION
     )
-    if existing.request_email(kind, now):
-        transaction.on_commit(lambda: queue_email(existing.pk))
+    _owe_email(existing, kind, now)
+
+
+def _owe_email(pledge: Pledge, kind: "Pledge.EmailDue", now: datetime) -> None:
+    """Owe the address an email (throttled on the row) and queue it once committed."""
+    if pledge.request_email(kind, now):
+        transaction.on_commit(lambda: queue_email(pledge.pk))
 
 
 def pledge_for_token(token: str) -> Pledge:
@@ -80,8 +85,8 @@ def request_new_link(*, email: str, now: datetime | None = None) -> None:
     """Send a fresh confirmation link to a pending pledge, if there is one."""
     now = now or timezone.now()
     pledge = Pledge.objects.pending().for_email(email).first()
-    if pledge is not None and pledge.request_email(Pledge.EmailDue.CONFIRMATION, now):
-        queue_email(pledge.pk)
+    if pledge is not None:
+        _owe_email(pledge, Pledge.EmailDue.CONFIRMATION, now)
 
 
 class _BrokerBreaker:

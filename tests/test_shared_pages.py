@@ -6,15 +6,14 @@ from django.test import Client
 
 from campaign.shared_pages import CSRF_SLOT
 from pledges.models import Pledge
+from tests.browserless import CSRF_INPUT
 from tests.conftest import ANA, make_pledge
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_INPUT = 'name="csrfmiddlewaretoken" value="'
-
 
 def token_in(html: str) -> str:
-    return html.split(TOKEN_INPUT, 1)[1].split('"', 1)[0]
+    return CSRF_INPUT.search(html).group(1)
 
 
 @pytest.mark.parametrize("path", ["/", "/pledge/", "/pt/pledge/"])
