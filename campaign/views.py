@@ -4,18 +4,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from campaign.models import Country
-from campaign.shared_pages import render_shared_page
 from config.celery_app import app as celery_app
+from core.shared_pages import render_shared_page
 from pledges import counting
 from pledges.forms import PledgeForm
 
 logger = logging.getLogger(__name__)
 
 
-@require_GET
+@require_safe
 def home(request):
     def context():
         return {
@@ -29,13 +29,13 @@ def home(request):
     return render_shared_page(request, "campaign/home.html", context, timeout=counting.COUNTS_TTL)
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_GET
+@require_safe
 @never_cache
 def readyz(request):
     """Ready when the database, the cache and the broker all answer."""

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_countries",
     "allauth",
     "allauth.account",
+    "core",
     "accounts",
     "campaign",
     "pledges",
@@ -143,8 +144,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
-    "send-unsent-emails": {
-        "task": "pledges.tasks.send_unsent_emails",
+    # Hands lost requests and owed emails to the workers; it sends nothing itself.
+    "sweep": {
+        "task": "pledges.tasks.sweep",
         "schedule": schedule(timedelta(seconds=30)),
     },
     "reconcile-counts": {

@@ -14,6 +14,9 @@ PLEDGE_TEXT = _(
     "I stand against human trafficking and with its victims, and I will wear the "
     "Blue Heart to show it."
 )
+NEWS_TEXT = _("Email me campaign news (at most a few times a year; leave any time).")
+# Stored with each confirmed pledge: bump it whenever PLEDGE_TEXT or NEWS_TEXT changes.
+WORDING_VERSION = "2026-11-v2"
 
 
 def validate_no_control_characters(value: str) -> None:
@@ -59,31 +62,19 @@ class CountrySelect(forms.Select):
         )
 
 
-class PledgeForm(forms.Form):
+class PledgeDetailsForm(forms.Form):
+    """What a pledge records about its supporter, besides the address."""
+
     display_name = forms.CharField(
         label=_("Your name, as it may appear on your badge"),
         max_length=100,
         validators=[validate_no_control_characters],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    email = forms.EmailField(
-        label=_("Your email"),
-        max_length=254,
-        help_text=_("We send you a link to confirm. We never show your email to anyone."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
     country = forms.CharField(
         label=_("Your country"),
         widget=CountrySelect(attrs={"autocomplete": "country"}),
         error_messages={"required": _("Please choose your country.")},
-    )
-    pledge = forms.BooleanField(
-        label=PLEDGE_TEXT,
-        error_messages={"required": _("Please tick the box to take the pledge.")},
-    )
-    wants_updates = forms.BooleanField(
-        label=_("Email me campaign news (at most a few times a year; leave any time)."),
-        required=False,
     )
 
     def clean_country(self) -> str:
@@ -92,10 +83,42 @@ class PledgeForm(forms.Form):
             raise ValidationError(_("Please choose a country from the list."), code="invalid")
         return code
 
+
+class PledgeForm(PledgeDetailsForm):
+    """The public form. Anyone may type any address into it, so what it says is
+    only a proposal until the address's owner confirms it."""
+
+    email = forms.EmailField(
+        label=_("Your email"),
+        max_length=254,
+        help_text=_("We send you a link to confirm. We never show your email to anyone."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    pledge = forms.BooleanField(
+        label=PLEDGE_TEXT,
+        error_messages={"required": _("Please tick the box to take the pledge.")},
+    )
+
+    field_order = ["display_name", "email", "country", "pledge"]
+
     def clean_email(self) -> str:
-        # Domains are case-insensitive; the local part is kept exactly as typed.
-        local, _at, domain = self.cleaned_data["email"].rpartition("@")
-        return f"{local}@{domain.lower()}"
+        return normalise_email(self.cleaned_data["email"])
+
+
+class ConfirmForm(PledgeDetailsForm):
+    """The page the confirmation link opens: what confirming will record.
+
+    The news box starts unticked whatever the signature said: consent comes only
+    from a box the owner ticked, on a page only the owner's link opens.
+    """
+
+    wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
+
+
+def normalise_email(address: str) -> str:
+    # Domains are case-insensitive; the local part is kept exactly as typed.
+    local, _at, domain = address.rpartition("@")
+    return f"{local}@{domain.lower()}"
 
 
 class NewLinkForm(forms.Form):
@@ -104,3 +127,6 @@ class NewLinkForm(forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])

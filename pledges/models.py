@@ -1,16 +1,14 @@
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, models, transaction
 from django.db.models import Q, Sum, Value
-from django.db.models.constants import OnConflict
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-# Raised only by a person asking again; a second request inside this window sends nothing.
-EMAIL_RESEND_INTERVAL = timedelta(minutes=10)
+from core.outbox import OwedEmail
 
 # Confirmations spread their +1 over this many rows per country, so a launch-day
 # rush in one country never queues on a single hot row.
@@ -27,32 +25,20 @@ class PledgeQuerySet(models.QuerySet):
     def with_email_due(self):
         return self.exclude(email_due=Pledge.EmailDue.NONE)
 
-    def insert_if_new(self, pledge: "Pledge") -> bool:
-        """INSERT ... ON CONFLICT DO NOTHING: one statement that either creates the
-        pledge (True, pk set) or finds the address taken (False). The unique index
-        settles concurrent signatures; nobody waits on a lock held by Python."""
-        fields = [f for f in self.model._meta.concrete_fields if not f.primary_key]
-        # _insert is what Model.save() uses; it is the only ORM door to
-        # ON CONFLICT DO NOTHING with RETURNING on both PostgreSQL and SQLite.
-        rows = self._insert(
-            [pledge],
-            fields=fields,
-            returning_fields=[self.model._meta.pk],
-            on_conflict=OnConflict.IGNORE,
-        )
-        if not rows:
-            return False
-        pledge.pk = rows[0][0]
-        pledge._state.adding = False
-        pledge._state.db = self.db
-        return True
-
     def for_email(self, email: str):
         # lower() on both sides, as in the unique index, so the index serves it.
         return self.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
 
 
-class Pledge(models.Model):
+class Pledge(OwedEmail):
+    """One address's pledge.
+
+    Until it is confirmed, display_name, country and language are only what the
+    latest signature for the address proposed: anyone can type any address into
+    the form. Confirming records what the owner submitted on the page their
+    link opened, and only then do the consents exist.
+    """
+
     class EmailDue(models.TextChoices):
         NONE = "", _("Nothing")
         CONFIRMATION = "confirmation", _("Confirmation link")
@@ -64,22 +50,13 @@ class Pledge(models.Model):
     email = models.EmailField(_("email"), max_length=254)
     country = CountryField(_("country"))
     language = models.CharField(_("language"), max_length=10)
+    # The latest signature for this address (a new one resets the clock).
+    signed_at = models.DateTimeField(_("signed at"))
 
-    # Consent: which wording the supporter agreed to, and when.
-    wording_version = models.CharField(_("pledge wording version"), max_length=20)
-    pledged_at = models.DateTimeField(_("pledged at"))
-    wants_updates = models.BooleanField(_("wants campaign news"), default=False)
-
+    # Consent, given on the confirmation page: which wording, and when.
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-
-    # The email this address is owed. Cleared only once the email has left, so an
-    # outage of the broker or the mail server delays it but never loses it.
-    email_due = models.CharField(
-        max_length=20, choices=EmailDue.choices, default=EmailDue.NONE, blank=True
-    )
-    email_requested_at = models.DateTimeField(null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
+    wording_version = models.CharField(_("pledge wording version"), max_length=20, blank=True)
+    wants_updates = models.BooleanField(_("wants campaign news"), default=False)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -109,30 +86,61 @@ class Pledge(models.Model):
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
 
-    def confirm(self, now: datetime) -> bool:
-        """Confirm once and count once; True only for the call that confirmed."""
+    def confirm(
+        self,
+        *,
+        display_name: str,
+        country: str,
+        wants_updates: bool,
+        language: str,
+        wording_version: str,
+        now: datetime,
+    ) -> bool:
+        """Record exactly what the owner submitted, confirm once and count once.
+
+        True only for the call that confirmed; a pledge already confirmed is
+        left as it was.
+        """
         with transaction.atomic():
             updated = Pledge.objects.filter(pk=self.pk, confirmed_at__isnull=True).update(
-                confirmed_at=now
+                confirmed_at=now,
+                display_name=display_name,
+                country=country,
+                wants_updates=wants_updates,
+                language=language,
+                wording_version=wording_version,
             )
             if updated:
-                CountShard.objects.add(self.country.code, 1)
+                CountShard.objects.add(country, 1)
         if updated:
-            self.confirmed_at = now
+            self.refresh_from_db()
         return bool(updated)
 
-    def request_email(self, kind: "Pledge.EmailDue", now: datetime) -> bool:
-        """Owe this address an email unless one was asked for within the resend
-        interval. One conditional UPDATE, so concurrent requests send one email."""
-        updated = (
-            Pledge.objects.filter(pk=self.pk)
-            .filter(
-                Q(email_requested_at__isnull=True)
-                | Q(email_requested_at__lte=now - EMAIL_RESEND_INTERVAL)
-            )
-            .update(email_due=kind, email_requested_at=now, email_attempts=0)
-        )
-        return bool(updated)
+
+class PledgeRequest(models.Model):
+    """A signature or a request for a new link, as it arrived: the web request
+    writes this one row and queues one task, whoever the address belongs to, so
+    neither its answer nor its timing tells whether the address signed before.
+    The worker applies it to the pledges and deletes it."""
+
+    class Kind(models.TextChoices):
+        SIGN = "sign", _("Signature")
+        NEW_LINK = "new_link", _("New confirmation link")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    email = models.EmailField(max_length=254)
+    display_name = models.CharField(max_length=100, blank=True)
+    country = CountryField(blank=True)
+    language = models.CharField(max_length=10)
+    received_at = models.DateTimeField()
+    # When it was last handed to a worker; the sweep re-queues it if it lingers.
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["queued_at"], name="pledges_request_queued_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
 
 
 class CountShardQuerySet(models.QuerySet):

@@ -1,75 +1,171 @@
-"""The pledge flows: sign, send what is owed, confirm."""
+"""The pledge flows: receive a request, apply it, send what is owed, confirm, sweep.
+
+The web request does the same work for every address: it writes one
+PledgeRequest row and queues one task. Whether the address is new, pending,
+confirmed or throttled is decided in the worker (`apply_requests`), where the
+time it takes tells the visitor nothing.
+"""
 
 import logging
-import smtplib
-import time
 from datetime import datetime, timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from core import outbox, queue
+from core.models import JobLease
 from pledges import emails
-from pledges.models import Pledge
+from pledges.models import Pledge, PledgeRequest
 from pledges.tokens import read_confirm_token
 
 logger = logging.getLogger(__name__)
 
-# Bump when the pledge or news-consent wording changes; stored with each pledge.
-WORDING_VERSION = "2026-11-v1"
+# A second request for an email inside this window sends nothing: a person asking
+# again is served, a script hammering an address is not.
+RESEND_INTERVAL = timedelta(minutes=10)
+# A request still in its table this long after it was queued was lost on the way
+# (broker down, worker killed): the sweep queues it again.
+REQUEST_REQUEUE_AFTER = timedelta(seconds=30)
+# What one sweep hands out, and how many ids one task takes.
+SWEEP_LIMIT = 5000
+TASK_BATCH = 50
+SWEEP_LEASE = timedelta(minutes=2)
 
-# The sweep leaves fresh requests to the task queued for them.
-SWEEP_GRACE = timedelta(seconds=20)
-SWEEP_BATCH = 200
-# After this many failed sends the sweep stops trying; a new request resets it.
-MAX_EMAIL_ATTEMPTS = 8
+APPLY_TASK = "pledges.tasks.apply_requests"
+SEND_TASK = "pledges.tasks.send_pledge_emails"
 
 
 def sign_pledge(
-    *,
-    display_name: str,
-    email: str,
-    country: str,
-    wants_updates: bool,
-    language: str,
-    now: datetime | None = None,
+    *, display_name: str, email: str, country: str, language: str, now: datetime | None = None
 ) -> None:
-    """Record a pending pledge, or re-send what the address is owed.
-
-    Returns nothing on purpose: the caller must answer the same way whether or
-    not this address signed before.
-    """
-    now = now or timezone.now()
-    pledge = Pledge(
+    """Receive a signature. Returns nothing on purpose: the caller must answer
+    the same way whether or not this address signed before."""
+    _receive(
+        PledgeRequest.Kind.SIGN,
         email=email,
         display_name=display_name,
         country=country,
         language=language,
-        wording_version=WORDING_VERSION,
-        pledged_at=now,
-        wants_updates=wants_updates,
+        now=now,
+    )
+
+
+def request_new_link(*, email: str, language: str, now: datetime | None = None) -> None:
+    """Receive a request for a new confirmation link; same work as signing."""
+    _receive(PledgeRequest.Kind.NEW_LINK, email=email, language=language, now=now)
+
+
+def _receive(kind: str, *, now: datetime | None, **fields) -> None:
+    now = now or timezone.now()
+    request = PledgeRequest.objects.create(kind=kind, received_at=now, queued_at=now, **fields)
+    transaction.on_commit(lambda: queue.publish(APPLY_TASK, [request.pk]))
+
+
+def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[int]:
+    """Apply received requests to the pledges; each is deleted as it is applied.
+
+    Returns the ids of the pledges that may now owe an email. Safe to run twice
+    and concurrently: a request is applied by whoever locks it first.
+    """
+    now = now or timezone.now()
+    pledge_ids = []
+    for request_id in request_ids:
+        with transaction.atomic():
+            request = (
+                PledgeRequest.objects.select_for_update(skip_locked=True)
+                .filter(pk=request_id)
+                .first()
+            )
+            if request is None:
+                continue
+            if request.kind == PledgeRequest.Kind.SIGN:
+                pledge_id = _merge_signature(request, now)
+            else:
+                pledge_id = _owe_new_link(request, now)
+            request.delete()
+        if pledge_id is not None:
+            pledge_ids.append(pledge_id)
+    return pledge_ids
+
+
+# One statement for a new address and a known one. For a pending pledge the new
+# signature becomes the proposal the confirmation page shows (the latest wins);
+# a confirmed pledge keeps what its owner confirmed. An email is owed unless one
+# was asked for within RESEND_INTERVAL: the confirmation link, or for a confirmed
+# pledge a note that there is nothing more to do.
+_MERGE_SIGNATURE = """
+INSERT INTO pledges_pledge AS p (
+    public_id, email, display_name, country, language, signed_at, wording_version,
+    wants_updates, email_due, email_requested_at, email_queued_at, email_attempts
+) VALUES (
+    %(public_id)s, %(email)s, %(display_name)s, %(country)s, %(language)s, %(now)s, '',
+    %(false)s, %(confirmation)s, %(now)s, %(now)s, 0
+)
+ON CONFLICT (lower(email)) DO UPDATE SET
+    display_name = CASE WHEN {proposal} THEN excluded.display_name ELSE p.display_name END,
+    country = CASE WHEN {proposal} THEN excluded.country ELSE p.country END,
+    language = CASE WHEN {proposal} THEN excluded.language ELSE p.language END,
+    signed_at = CASE WHEN {proposal} THEN excluded.signed_at ELSE p.signed_at END,
+    email_due = CASE WHEN {owed} THEN (
+        CASE WHEN p.confirmed_at IS NULL THEN %(confirmation)s ELSE %(already_pledged)s END
+    ) ELSE p.email_due END,
+    email_requested_at = CASE WHEN {owed} THEN %(now)s ELSE p.email_requested_at END,
+    email_queued_at = CASE WHEN {owed} THEN %(now)s ELSE p.email_queued_at END,
+    email_attempts = CASE WHEN {owed} THEN 0 ELSE p.email_attempts END
+RETURNING id
+""".format(
+    proposal="p.confirmed_at IS NULL AND p.signed_at <= excluded.signed_at",
+    owed="(p.email_requested_at IS NULL OR p.email_requested_at <= %(resend_before)s)",
+)
+
+
+def _merge_signature(request: PledgeRequest, now: datetime) -> int:
+    def db(field: str, value):
+        return Pledge._meta.get_field(field).get_db_prep_save(value, connection)
+
+    params = {
+        "public_id": db("public_id", Pledge._meta.get_field("public_id").default()),
+        "email": request.email,
+        "display_name": request.display_name,
+        "country": request.country.code,
+        "language": request.language,
+        "now": db("signed_at", now),
+        "resend_before": db("signed_at", now - RESEND_INTERVAL),
+        "false": False,
+        "confirmation": Pledge.EmailDue.CONFIRMATION.value,
+        "already_pledged": Pledge.EmailDue.ALREADY_PLEDGED.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_MERGE_SIGNATURE, params)
+        return cursor.fetchone()[0]
+
+
+def _owe_new_link(request: PledgeRequest, now: datetime) -> int | None:
+    pledge_id = (
+        Pledge.objects.pending().for_email(request.email).values_list("pk", flat=True).first()
+    )
+    if pledge_id is None:
+        return None
+    Pledge.objects.filter(pk=pledge_id).pending().filter(
+        Q(email_requested_at__isnull=True) | Q(email_requested_at__lte=now - RESEND_INTERVAL)
+    ).update(
         email_due=Pledge.EmailDue.CONFIRMATION,
         email_requested_at=now,
+        email_queued_at=now,
+        email_attempts=0,
     )
-    # Each step is a single statement, so no transaction is needed: the usual
-    # case (a new address) costs one INSERT, and the email is queued once it is
-    # committed (at once under autocommit).
-    if Pledge.objects.insert_if_new(pledge):
-        transaction.on_commit(lambda: queue_email(pledge.pk))
-        return
-    existing = Pledge.objects.for_email(email).first()
-    if existing is None:  # erased between the two statements: nothing to resend
-        return
-    kind = (
-        Pledge.EmailDue.ALREADY_PLEDGED if existing.is_confirmed else Pledge.EmailDue.CONFIRMATION
-    )
-    _owe_email(existing, kind, now)
+    return pledge_id
 
 
-def _owe_email(pledge: Pledge, kind: "Pledge.EmailDue", now: datetime) -> None:
-    """Owe the address an email (throttled on the row) and queue it once committed."""
-    if pledge.request_email(kind, now):
-        transaction.on_commit(lambda: queue_email(pledge.pk))
+def send_pledge_emails(pledge_ids: list[int]) -> int:
+    """Send what each pledge is owed, over one connection to the mail server."""
+    return outbox.deliver_many(Pledge.objects, pledge_ids, emails.for_pledge)
+
+
+def send_pledge_email(pledge_id: int, now: datetime | None = None) -> bool:
+    """Send what one pledge is owed; raises outbox.EmailNotSent on failure."""
+    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)
 
 
 def pledge_for_token(token: str) -> Pledge:
@@ -81,111 +177,46 @@ def pledge_for_token(token: str) -> Pledge:
     return Pledge.objects.get(public_id=read_confirm_token(token))
 
 
-def request_new_link(*, email: str, now: datetime | None = None) -> None:
-    """Send a fresh confirmation link to a pending pledge, if there is one."""
-    now = now or timezone.now()
-    pledge = Pledge.objects.pending().for_email(email).first()
-    if pledge is not None:
-        _owe_email(pledge, Pledge.EmailDue.CONFIRMATION, now)
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Hand lost requests and owed emails to the workers (beat, every 30 s).
 
-
-class _BrokerBreaker:
-    """After a failed publish, stop trying for a while: each try against a dead
-    broker holds the request for the connection timeout, and at launch-day rates
-    that would tie up every worker. The owed emails wait on their rows for the sweep."""
-
-    PAUSE = 15.0  # seconds
-
-    def __init__(self) -> None:
-        self.closed_until = 0.0
-
-    def is_open(self) -> bool:
-        return time.monotonic() >= self.closed_until
-
-    def trip(self) -> None:
-        self.closed_until = time.monotonic() + self.PAUSE
-
-    def reset(self) -> None:
-        self.closed_until = 0.0
-
-
-broker_breaker = _BrokerBreaker()
-
-
-def queue_email(pledge_id: int) -> None:
-    """Hand the email to the worker; if the broker is down, the sweep sends it."""
-    from pledges.tasks import send_pledge_email
-
-    if not broker_breaker.is_open():
-        return
-    try:
-        send_pledge_email.delay(pledge_id)
-    except Exception:  # kombu/redis raise many kinds; none may fail the signature
-        broker_breaker.trip()
-        logger.warning(
-            "could not queue email for pledge id=%s; not trying again for %.0f s; "
-            "the sweep will send what is owed",
-            pledge_id,
-            broker_breaker.PAUSE,
-        )
-
-
-class EmailNotSent(Exception):
-    pass
-
-
-def send_due_email(pledge_id: int, now: datetime | None = None) -> bool:
-    """Send the email owed to this pledge's address, at most once.
-
-    The row stays locked while sending, so a task and the sweep never both send
-    it; the email is marked sent only once the server has accepted it.
+    Never overlaps with itself (a job lease), and sends nothing itself: it marks
+    what it hands out, commits, then publishes, so the workers do the sending.
     """
-    try:
-        return _send_due_email(pledge_id, now or timezone.now())
-    except Exception as error:
-        Pledge.objects.filter(pk=pledge_id).update(email_attempts=F("email_attempts") + 1)
-        # Mail servers quote the recipient in their errors; retries and logs get
-        # the kind of failure and the pledge id, never the address.
-        raise EmailNotSent(f"pledge id={pledge_id}: {type(error).__name__}") from None
-
-
-def _send_due_email(pledge_id: int, now: datetime) -> bool:
-    with transaction.atomic():
-        pledge = (
-            Pledge.objects.select_for_update(skip_locked=True)
-            .with_email_due()
-            .filter(pk=pledge_id)
-            .first()
-        )
-        if pledge is None:
-            return False
-        try:
-            if pledge.email_due == Pledge.EmailDue.ALREADY_PLEDGED:
-                emails.send_already_pledged(pledge)
-            elif not pledge.is_confirmed:
-                emails.send_confirmation(pledge)
-        except smtplib.SMTPRecipientsRefused:
-            # The address will never take mail; trying again would only hammer it.
-            logger.warning("recipient refused for pledge id=%s; giving up", pledge.pk)
-        pledge.email_due = Pledge.EmailDue.NONE
-        pledge.email_sent_at = now
-        pledge.save(update_fields=["email_due", "email_sent_at"])
-    return True
-
-
-def send_unsent_emails(now: datetime | None = None) -> int:
-    """Send every email still owed (after a broker or mail outage)."""
     now = now or timezone.now()
-    ids = list(
-        Pledge.objects.with_email_due()
-        .filter(email_requested_at__lte=now - SWEEP_GRACE, email_attempts__lt=MAX_EMAIL_ATTEMPTS)
-        .order_by("email_requested_at")
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    sent = 0
-    for pledge_id in ids:
-        try:
-            sent += send_due_email(pledge_id, now=now)
-        except Exception:
-            logger.warning("sending failed for pledge id=%s; will retry", pledge_id, exc_info=True)
-    return sent
+    lease = JobLease.objects.take("pledges.sweep", SWEEP_LEASE, now)
+    if lease is None:
+        return {"requests": 0, "emails": 0}
+    try:
+        request_ids = _hand_out_requests(now)
+        _publish_in_batches(APPLY_TASK, request_ids, _unqueue_requests)
+        email_ids = outbox.hand_out(Pledge.objects, SWEEP_LIMIT, now)
+        _publish_in_batches(SEND_TASK, email_ids, lambda ids: outbox.unqueue(Pledge.objects, ids))
+    finally:
+        JobLease.objects.release("pledges.sweep", lease)
+    return {"requests": len(request_ids), "emails": len(email_ids)}
+
+
+def _hand_out_requests(now: datetime) -> list[int]:
+    with transaction.atomic():
+        ids = list(
+            PledgeRequest.objects.select_for_update(skip_locked=True)
+            .filter(queued_at__lte=now - REQUEST_REQUEUE_AFTER)
+            .order_by("queued_at")
+            .values_list("pk", flat=True)[:SWEEP_LIMIT]
+        )
+        PledgeRequest.objects.filter(pk__in=ids).update(queued_at=now)
+    return ids
+
+
+def _unqueue_requests(ids: list[int]) -> None:
+    # Published nothing: make them due for the next sweep at once.
+    PledgeRequest.objects.filter(pk__in=ids).update(queued_at=timezone.now() - timedelta(days=1))
+
+
+def _publish_in_batches(task_name: str, ids: list[int], unqueue) -> None:
+    for start in range(0, len(ids), TASK_BATCH):
+        if not queue.publish(task_name, ids[start : start + TASK_BATCH]):
+            unqueue(ids[start:])
+            logger.warning("broker down: %d ids left for the next sweep", len(ids) - start)
+            return

@@ -5,19 +5,21 @@ from celery import shared_task
 from pledges import counting, services
 
 
-@shared_task(
-    autoretry_for=(Exception,),
-    retry_backoff=10,
-    retry_backoff_max=300,
-    max_retries=5,
-)
-def send_pledge_email(pledge_id: int) -> bool:
-    return services.send_due_email(pledge_id)
+@shared_task
+def apply_requests(request_ids: list[int]) -> int:
+    """Apply received signatures and link requests, then send what they owe."""
+    # An email that fails stays owed, marked queued now: the sweep hands it out again.
+    return services.send_pledge_emails(services.apply_requests(request_ids))
 
 
 @shared_task
-def send_unsent_emails() -> int:
-    return services.send_unsent_emails()
+def send_pledge_emails(pledge_ids: list[int]) -> int:
+    return services.send_pledge_emails(pledge_ids)
+
+
+@shared_task
+def sweep() -> dict[str, int]:
+    return services.sweep()
 
 
 @shared_task

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
+from html import unescape as html_unescape
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,15 +22,15 @@ from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
 from config.celery_app import app as celery_app
+from core.queue import broker_breaker
+from pledges.forms import WORDING_VERSION
 from pledges.models import Pledge
-from pledges.services import broker_breaker
 
 ANA = {
     "display_name": "Ana Silva",
     "email": "ana@example.org",
     "country": "PT",
     "pledge": "on",
-    "wants_updates": "on",
 }
 BRUNO = {
     "display_name": "Bruno García",
@@ -90,6 +91,29 @@ def confirm_path(message) -> str:
     return urlsplit(match.group(0)).path
 
 
+NAME_INPUT = re.compile(r'name="display_name" value="([^"]*)"')
+SELECTED_COUNTRY = re.compile(r'<option value="([A-Z]{2})" selected>')
+NEWS_TICKED = re.compile(r'name="wants_updates"[^>]* checked')
+
+
+def shown_on_confirm_page(html: str) -> dict:
+    """What the confirmation page shows, as its form would submit it untouched."""
+    shown = {
+        "display_name": html_unescape(NAME_INPUT.search(html).group(1)),
+        "country": SELECTED_COUNTRY.search(html).group(1),
+    }
+    if NEWS_TICKED.search(html):
+        shown["wants_updates"] = "on"
+    return shown
+
+
+def press_confirm(client, path, **changes):
+    """Open the confirmation page, change what is given, press the button."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return client.post(path, {**shown_on_confirm_page(page.content.decode()), **changes})
+
+
 @pytest.fixture
 def signed_pledge(sign, ana):
     """Ana signed; her confirmation email is in the outbox."""
@@ -98,18 +122,24 @@ def signed_pledge(sign, ana):
     return Pledge.objects.get(email="ana@example.org"), confirm_path(mail.outbox[0])
 
 
-def make_pledge(email, country, *, confirmed=True, display_name="Someone"):
+def make_pledge(email, country, *, confirmed=True, display_name="Someone", wants_updates=False):
     """A pledge made directly, for tests about what happens after signing."""
     pledge = Pledge.objects.create(
         display_name=display_name,
         email=email,
         country=country,
         language="en",
-        wording_version="test",
-        pledged_at=timezone.now(),
+        signed_at=timezone.now(),
     )
     if confirmed:
-        pledge.confirm(timezone.now())
+        pledge.confirm(
+            display_name=display_name,
+            country=country,
+            wants_updates=wants_updates,
+            language="en",
+            wording_version=WORDING_VERSION,
+            now=timezone.now(),
+        )
     return pledge
 
 

@@ -44,6 +44,17 @@ def test_the_confirmation_and_thank_you_pages_pass_the_audit(page, live_server):
     assert Axe().run(page, options=AUDIT).violations_count == 0
 
 
+def test_the_confirmation_page_with_errors_passes_the_audit(page, live_server):
+    pledge = make_pledge("ana@example.org", "PT", confirmed=False, display_name="Ana Silva")
+    page.goto(f"{live_server.url}/confirm/{make_confirm_token(pledge.public_id)}/")
+    page.get_by_label("Your name, as it may appear on your badge").fill("")
+    page.get_by_role("button", name="Confirm my pledge").click()
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
 def test_a_form_with_errors_passes_the_audit(page, live_server):
     page.goto(live_server.url + "/pledge/")
     page.get_by_role("button", name="Take the pledge").click()

@@ -11,10 +11,11 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.utils import timezone
 
+from core.outbox import EmailNotSent
 from pledges.counting import COUNTS_TTL
-from pledges.models import Pledge
-from pledges.services import EmailNotSent, send_due_email
-from pledges.tasks import send_unsent_emails
+from pledges.models import Pledge, PledgeRequest
+from pledges.services import send_pledge_email
+from pledges.tasks import sweep
 from tests.browserless import Visitor
 from tests.conftest import ANA, BRUNO, CONFIRM_LINK, broker_down, free_port, make_pledge
 
@@ -63,7 +64,7 @@ def test_it_signs_emails_confirms_and_counts(site, celery_worker, smtp_inbox):
     time.sleep(COUNTS_TTL + 0.5)
     assert counts(ana)["countries"].get("PT", 0) == before
 
-    status, _url, page = ana.submit(path, {})
+    status, _url, page = ana.submit(path, {"display_name": "Ana Silva", "country": "PT"})
     assert status == 200
     assert "Your pledge is confirmed" in page
     wait_for_count(ana, "PT", before + 1)
@@ -85,14 +86,13 @@ def test_it_keeps_pledges_through_a_broker_outage_and_sends_them_later(
         assert status == 200 and urlsplit(url).path == "/pledge/sent/"
     assert first_took < 10
     assert second_took < 1
-    assert Pledge.objects.with_email_due().count() == 2
-    assert not Pledge.objects.filter(email_sent_at__isnull=False).exists()
+    assert PledgeRequest.objects.count() == 2
     time.sleep(1)
     assert smtp_inbox.messages == []
 
-    # The broker is back; a minute later the beat's sweep finds the unsent emails.
-    Pledge.objects.update(email_requested_at=timezone.now() - timedelta(minutes=1))
-    send_unsent_emails.delay()
+    # The broker is back; a minute later the beat's sweep finds what was never queued.
+    PledgeRequest.objects.update(queued_at=timezone.now() - timedelta(minutes=1))
+    sweep.delay()
     messages = smtp_inbox.wait_for(2)
     assert sorted(recipients[0] for recipients, _message in messages) == [
         "ana@example.org",
@@ -107,9 +107,9 @@ def test_it_keeps_pledges_through_a_broker_outage_and_sends_them_later(
 
 
 def test_the_sweep_runs_at_least_once_a_minute():
-    sweep = settings.CELERY_BEAT_SCHEDULE["send-unsent-emails"]
-    assert sweep["task"] == send_unsent_emails.name
-    assert sweep["schedule"].run_every <= timedelta(minutes=1)
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep"]
+    assert entry["task"] == sweep.name
+    assert entry["schedule"].run_every <= timedelta(minutes=1)
 
 
 class RejectingServer:
@@ -134,12 +134,13 @@ def test_a_refused_send_stays_owed_and_never_names_the_address(settings, caplog)
     }
     try:
         with pytest.raises(EmailNotSent) as failure:
-            send_due_email(pledge.pk)
+            send_pledge_email(pledge.pk)
     finally:
         server.stop()
-    assert str(failure.value) == f"pledge id={pledge.pk}: SMTPDataError"
+    assert str(failure.value) == f"Pledge id={pledge.pk}: SMTPDataError"
     assert failure.value.__suppress_context__
     pledge.refresh_from_db()
     assert pledge.email_due == Pledge.EmailDue.CONFIRMATION
     assert pledge.email_attempts == 1
+    assert pledge.email_claimed_until is None  # free for the next try
     assert "ana@example.org" not in caplog.text

@@ -14,7 +14,7 @@ def test_it_shows_the_statement_the_count_and_the_form(client):
     assert "Blue Heart" in html
     assert "March 2009" in html
     assert 'action="/pledge/"' in html
-    for name in ("display_name", "email", "country", "pledge", "wants_updates"):
+    for name in ("display_name", "email", "country", "pledge"):
         assert f'name="{name}"' in html
 
 

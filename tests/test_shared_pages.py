@@ -4,8 +4,8 @@ each copy with the visitor's own CSRF token."""
 import pytest
 from django.test import Client
 
-from campaign.shared_pages import CSRF_SLOT
-from pledges.models import Pledge
+from core.shared_pages import CSRF_SLOT
+from pledges.models import PledgeRequest
 from tests.browserless import CSRF_INPUT
 from tests.conftest import ANA, make_pledge
 
@@ -25,7 +25,7 @@ def test_each_visitor_gets_a_token_that_works(path):
     assert token_in(ana_page) != token_in(bruno_page)
     response = ana.post("/pledge/", {**ANA, "csrfmiddlewaretoken": token_in(ana_page)})
     assert response.status_code == 302
-    assert Pledge.objects.count() == 1
+    assert PledgeRequest.objects.count() == 1
 
 
 def test_the_home_page_is_rendered_once_while_its_count_is_fresh(client, django_assert_num_queries):

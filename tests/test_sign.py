@@ -1,4 +1,5 @@
-"""Signing: POST /pledge/ creates a pending pledge and owes it an email."""
+"""Signing: POST /pledge/ records a request; the worker turns it into a pending
+pledge (or a resend) and sends what the address is owed."""
 
 from datetime import timedelta
 
@@ -9,8 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from pledges.models import Pledge
-from pledges.services import WORDING_VERSION
+from pledges.models import Pledge, PledgeRequest
 
 pytestmark = pytest.mark.django_db
 
@@ -23,23 +23,19 @@ def test_it_creates_a_pending_pledge_and_says_check_your_email(sign, ana, client
     assert pledge.display_name == "Ana Silva"
     assert pledge.country == "PT"
     assert pledge.confirmed_at is None
+    assert PledgeRequest.objects.count() == 0  # applied, then deleted
     assert "Check your email" in client.get(response.headers["Location"]).content.decode()
 
 
-def test_it_records_consent_with_the_wording_version_and_time(sign, ana):
+def test_it_records_no_consent_when_signing(sign, ana):
+    # Anyone can type any address into the form: consent is given on the page the
+    # confirmation link opens, never here, whatever the POST carries.
     with time_machine.travel("2026-11-28 10:00:00Z", tick=False):
-        sign(ana)
+        sign({**ana, "wants_updates": "on"})
     pledge = Pledge.objects.get()
-    assert pledge.wording_version == WORDING_VERSION
-    assert pledge.pledged_at == timezone.now().replace(
-        year=2026, month=11, day=28, hour=10, minute=0, second=0, microsecond=0
-    )
-    assert pledge.wants_updates is True
-
-
-def test_it_records_no_news_consent_unless_asked(sign, bruno):
-    sign(bruno)
-    assert Pledge.objects.get().wants_updates is False
+    assert pledge.wants_updates is False
+    assert pledge.wording_version == ""
+    assert pledge.signed_at.isoformat() == "2026-11-28T10:00:00+00:00"
 
 
 def test_it_emails_a_confirmation_link_in_text_and_html(sign, ana):
@@ -55,26 +51,59 @@ def test_it_emails_a_confirmation_link_in_text_and_html(sign, ana):
     assert Pledge.objects.get().email_due == ""
 
 
+def test_it_puts_nothing_the_signer_typed_into_the_confirmation_email(sign, ana):
+    # The signer may not be the owner: their words must not reach the inbox in ours.
+    sign({**ana, "display_name": "Call +00 000 to claim your prize"})
+    message = mail.outbox[0]
+    assert "prize" not in message.body
+    assert "prize" not in message.alternatives[0][0]
+    assert "prize" not in message.subject
+
+
 def test_it_emails_in_the_language_the_supporter_signed_in(sign, ana):
     sign(ana, path="/pt/pledge/")
     assert Pledge.objects.get().language == "pt"
     assert "http://127.0.0.1:8000/pt/confirm/" in mail.outbox[0].body
 
 
-def test_it_answers_the_same_whether_or_not_the_address_signed_before(sign, ana, client):
+def test_it_answers_the_same_whether_or_not_the_address_signed_before(sign, ana):
     first = sign(ana)
     again = sign({**ana, "display_name": "Someone Else"})
-    assert (first.status_code, first.headers["Location"]) == (
+    assert (first.status_code, first.headers["Location"], first.content) == (
         again.status_code,
         again.headers["Location"],
+        again.content,
     )
-    assert Pledge.objects.get().display_name == "Ana Silva"
 
 
 def test_it_treats_addresses_that_differ_in_case_as_one(sign, ana):
     sign(ana)
     sign({**ana, "email": "ANA@Example.ORG"})
     assert Pledge.objects.count() == 1
+
+
+def test_it_lets_the_latest_signature_propose_the_details_of_a_pending_pledge(sign, ana):
+    sign(ana)
+    sign({**ana, "display_name": "Ana S.", "country": "ES"}, path="/es/pledge/")
+    pledge = Pledge.objects.get()
+    assert (pledge.display_name, pledge.country, pledge.language) == ("Ana S.", "ES", "es")
+
+
+def test_it_never_changes_a_confirmed_pledge(sign, ana):
+    sign(ana)
+    pledge = Pledge.objects.get()
+    pledge.confirm(
+        display_name="Ana Silva",
+        country="PT",
+        wants_updates=True,
+        language="en",
+        wording_version="v",
+        now=timezone.now(),
+    )
+    sign({**ana, "display_name": "Mallory", "country": "RU"}, path="/es/pledge/")
+    pledge.refresh_from_db()
+    assert (pledge.display_name, pledge.country, pledge.language) == ("Ana Silva", "PT", "en")
+    assert pledge.wants_updates is True
 
 
 def test_it_resends_the_confirmation_to_a_pending_address_once_per_ten_minutes(sign, ana):
@@ -94,7 +123,14 @@ def test_it_tells_a_confirmed_address_it_already_pledged(sign, ana):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         sign(ana)
-        Pledge.objects.get().confirm(timezone.now())
+        Pledge.objects.get().confirm(
+            display_name="Ana Silva",
+            country="PT",
+            wants_updates=False,
+            language="en",
+            wording_version="v",
+            now=timezone.now(),
+        )
     with time_machine.travel(start + timedelta(minutes=3), tick=False):
         sign(ana)
     assert len(mail.outbox) == 1  # still inside the ten minutes
@@ -102,6 +138,7 @@ def test_it_tells_a_confirmed_address_it_already_pledged(sign, ana):
         sign(ana)
     assert len(mail.outbox) == 2
     assert mail.outbox[1].subject == "You have already taken the Blue Heart pledge"
+    assert "Ana Silva" in mail.outbox[1].body  # the name its owner confirmed
     assert "/confirm/" not in mail.outbox[1].body
 
 
@@ -134,6 +171,7 @@ def test_it_refuses_bad_input_with_an_error_on_the_field(sign, ana, field, chang
         f'aria-describedby="id_{field}_helptext id_{field}_error"' in html
     )
     assert 'aria-invalid="true"' in html
+    assert PledgeRequest.objects.count() == 0
     assert Pledge.objects.count() == 0
     assert mail.outbox == []
 
@@ -148,7 +186,7 @@ def test_it_refuses_a_post_without_a_csrf_token(ana):
     response = Client(enforce_csrf_checks=True).post("/pledge/", ana)
     assert response.status_code == 403
     assert "Your form expired" in response.content.decode()
-    assert Pledge.objects.count() == 0
+    assert PledgeRequest.objects.count() == 0
 
 
 def test_it_refuses_other_methods(client):
@@ -156,8 +194,8 @@ def test_it_refuses_other_methods(client):
 
 
 def test_it_finds_an_address_through_the_unique_index():
-    # A signature must never scan the pledge table; the lookup has to be one
-    # the lower(email) index can answer.
+    # Applying a signature must never scan the pledge table; the lookup has to
+    # be one the lower(email) index can answer.
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     plan = Pledge.objects.for_email("Ana@Example.org").explain()

@@ -1,0 +1,35 @@
+from datetime import datetime, timedelta
+
+from django.db import models
+from django.utils import timezone
+
+
+class JobLeaseQuerySet(models.QuerySet):
+    def take(self, name: str, ttl: timedelta, now: datetime | None = None) -> datetime | None:
+        """Hold the named lease for ttl, unless someone holds it now.
+
+        Returns the lease's expiry (the holder's proof, for release) or None.
+        The lease is a committed row value, not a lock: nothing is held open
+        while the job talks to the network, and a holder that dies simply lets
+        it expire.
+        """
+        now = now or timezone.now()
+        until = now + ttl
+        self.bulk_create([JobLease(name=name, held_until=now)], ignore_conflicts=True)
+        taken = self.filter(name=name, held_until__lte=now).update(held_until=until)
+        return until if taken else None
+
+    def release(self, name: str, until: datetime) -> None:
+        self.filter(name=name, held_until=until).update(held_until=timezone.now())
+
+
+class JobLease(models.Model):
+    """A named lease that keeps a periodic job from overlapping with itself."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    held_until = models.DateTimeField()
+
+    objects = JobLeaseQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.held_until:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,61 @@
+"""The one seam through which the web process hands work to Celery.
+
+Apps queue work by task name, so a services module never imports its tasks
+module (tasks call services, not the other way round). Publishing never fails
+the request: after a failed publish the breaker stops trying for a while, and
+the work waits in the database for the sweep to hand it out again.
+"""
+
+import logging
+import time
+
+from config.celery_app import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+
+class _BrokerBreaker:
+    """After a failed publish, stop trying for a while: each try against a dead
+    broker holds the request for the connection timeout, and at launch-day rates
+    that would tie up every worker."""
+
+    PAUSE = 15.0  # seconds
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() >= self.closed_until
+
+    def trip(self) -> None:
+        self.closed_until = time.monotonic() + self.PAUSE
+
+    def reset(self) -> None:
+        self.closed_until = 0.0
+
+
+broker_breaker = _BrokerBreaker()
+
+
+def publish(task_name: str, *args) -> bool:
+    """Queue the named task; False if the broker is down (the caller's work
+    must already be saved, so the sweep can queue it again later)."""
+    task = celery_app.tasks[task_name]
+    if celery_app.conf.task_always_eager:
+        # In-process (development, some tests): there is no broker to fail, and
+        # an error the task raises is the task's, not the broker's.
+        task.apply_async(args)
+        return True
+    if not broker_breaker.is_open():
+        return False
+    try:
+        task.apply_async(args)
+    except Exception:  # kombu/redis raise many kinds; none may fail the request
+        broker_breaker.trip()
+        logger.warning(
+            "could not queue %s; not trying again for %.0f s; the sweep will",
+            task_name,
+            broker_breaker.PAUSE,
+        )
+        return False
+    return True
