@@ -127,8 +127,6 @@ else:
 CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-if REDIS_URL and REDIS_URL.startswith("redis://"):
-    CELERY_BROKER_TRANSPORT = "config.kombu_redis:Transport"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # An email that fails in-process must not turn a signature into an error page;
 # the unsent-email sweep retries it.
