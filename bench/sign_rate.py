@@ -6,7 +6,7 @@ fresh database, and drives two pages with signload.py in the same run:
   /bench/bare/  a CSRF-protected form whose POST inserts one row (bench/bare/)
   /pledge/      the product's pledge form; its POST signs a pledge and queues the
                 confirmation email into Redis, as in production (no Celery worker
-                runs, so nothing is sent; Redis db 14 is flushed afterwards)
+                runs, so nothing is sent; Redis dbs 12 and 13 are flushed afterwards)
 
 Two modes, both by default:
   post     the sign POST alone (signload --post-only: each virtual signer fetches
@@ -51,7 +51,11 @@ from psycopg import sql
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # loopback only, for the server, the database and Redis
 PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
-REDIS_URL = f"redis://{HOST}:6379/14"
+# The broker in db 12 and, as config/settings.py derives it (n ^ 1), the cache in
+# db 13: a pair of its own. The test suite's default pair is 14/15 (scripts/test);
+# db 14 here would put the bench's cache in the tests' broker database.
+REDIS_URL = f"redis://{HOST}:6379/12"
+REDIS_CACHE_URL = f"redis://{HOST}:6379/13"
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
 TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledge"}
 MODES = {"post": "the sign POST alone", "journey": "GET form + POST"}
@@ -131,7 +135,7 @@ def count_rows(database_url):
 
 
 def queued_messages():
-    """Messages waiting in the Celery queues of Redis db 14 (the emails owed)."""
+    """Messages waiting in the Celery queues of the broker's db (the emails owed)."""
     client = redis.Redis.from_url(REDIS_URL)
     try:
         return sum(
@@ -142,11 +146,13 @@ def queued_messages():
 
 
 def flush_redis():
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
+    """Empties the bench's two databases, the broker's and the cache's, and no other."""
+    for url in (REDIS_URL, REDIS_CACHE_URL):
+        client = redis.Redis.from_url(url)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
 
 
 def server_env(port, db_name, static_root):
@@ -454,7 +460,7 @@ def main(argv=None):
             try:
                 flush_redis()
             except redis.RedisError as exc:
-                log(f"could not flush Redis db 14: {exc}")
+                log(f"could not flush the bench's Redis dbs 12 and 13: {exc}")
             if database_created and not args.keep_db:
                 drop_database(args.db_name)
             elif database_created:
@@ -469,4 +475,4 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except KeyboardInterrupt:
-        sys.exit("interrupted; gunicorn stopped and Redis db 14 flushed")
+        sys.exit("interrupted; gunicorn stopped and Redis dbs 12 and 13 flushed")

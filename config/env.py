@@ -5,7 +5,7 @@ so a typo stops start-up instead of silently running on a default.
 """
 
 import os
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -107,7 +107,26 @@ def parse_redis_url(name: str, value: str) -> str:
     db = parts.path.lstrip("/")
     if db and not db.isdigit():
         raise ImproperlyConfigured(f"{name} must end with a database number: {value!r}.")
+    if "db" in parse_qs(parts.query):
+        # redis-py would let ?db= win over the path, and the cache's database is
+        # derived from the path (redis_neighbour_url): one place for the number.
+        raise ImproperlyConfigured(
+            f"{name} must give its database number in the path (/0), not as ?db=: {value!r}."
+        )
     return value
+
+
+def redis_neighbour_url(value: str) -> str:
+    """The same Redis server, in the neighbouring database: n ^ 1 (0 <-> 1, 14 <-> 15).
+
+    The broker uses the database REDIS_URL names and the cache this one, so
+    clearing the cache (FLUSHDB) never drops a queued task. Pairing by the last
+    bit keeps each pair apart from every other (0/1, 2/3, ...), so deployments
+    or test runs given different even numbers never share a database, and the
+    neighbour always exists on a server with the default 16 databases."""
+    parts = urlsplit(value)
+    db = int(parts.path.lstrip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{db ^ 1}"))
 
 
 def parse_email_url(name: str, value: str) -> dict:

@@ -20,6 +20,7 @@ from config.env import (
     parse_database_url,
     parse_email_url,
     parse_redis_url,
+    redis_neighbour_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -108,14 +109,16 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: Celery broker and the cache. Without it, tasks run in-process.
+# Redis: the Celery broker in the database REDIS_URL names, the cache in its
+# neighbour (n ^ 1: 0 <-> 1, 14 <-> 15), so clearing the cache (FLUSHDB) never
+# drops a queued task. Without REDIS_URL, tasks run in-process.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     parse_redis_url("REDIS_URL", REDIS_URL)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_neighbour_url(REDIS_URL),
             "KEY_PREFIX": "blueheart",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }

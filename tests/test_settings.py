@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import parse_database_url, parse_email_url, parse_redis_url
+from config.env import (
+    parse_database_url,
+    parse_email_url,
+    parse_redis_url,
+    redis_neighbour_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +29,22 @@ def start(**env) -> subprocess.CompletedProcess:
         text=True,
         timeout=60,
     )
+
+
+def start_and_print(expression: str, **env) -> subprocess.CompletedProcess:
+    """Print a settings expression from a fresh interpreter."""
+    clean = {k: v for k, v in os.environ.items() if k not in _CONTRACT}
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own expression, no shell
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
 
 
 _CONTRACT = {
@@ -112,6 +133,37 @@ def test_it_reads_smtp_urls_into_mailers_options():
 def test_it_refuses_a_redis_url_without_a_host():
     with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
         parse_redis_url("REDIS_URL", "redis:///0")
+
+
+def test_it_refuses_a_redis_database_given_as_a_query_parameter():
+    with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
+        parse_redis_url("REDIS_URL", "redis://127.0.0.1:6379?db=3")
+
+
+@pytest.mark.parametrize(
+    ("broker", "cache"),
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/1"),
+        ("redis://127.0.0.1:6379/1", "redis://127.0.0.1:6379/0"),
+        ("redis://127.0.0.1:6379/14", "redis://127.0.0.1:6379/15"),
+        ("redis://127.0.0.1:6379/15", "redis://127.0.0.1:6379/14"),
+        ("redis://127.0.0.1:6379", "redis://127.0.0.1:6379/1"),
+        (
+            "rediss://:p%40ss@redis.internal:6380/2?ssl_cert_reqs=required",
+            "rediss://:p%40ss@redis.internal:6380/3?ssl_cert_reqs=required",
+        ),
+    ],
+)
+def test_the_cache_uses_the_neighbour_of_the_brokers_database(broker, cache):
+    assert redis_neighbour_url(broker) == cache
+
+
+def test_settings_put_broker_and_cache_in_different_databases():
+    result = start_and_print(
+        "settings.CELERY_BROKER_URL, settings.CACHES['default']['LOCATION']",
+        REDIS_URL="redis://127.0.0.1:6379/6",
+    )
+    assert result.stdout.split() == ["redis://127.0.0.1:6379/6", "redis://127.0.0.1:6379/7"]
 
 
 def test_it_uses_mailers_not_the_deprecated_email_settings():
