@@ -4,8 +4,12 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
-# Static files are collected at build time; production settings need these three.
-RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+# Static files are collected at build time. Production settings refuse to load
+# without these; placeholders for the build only (nothing is contacted), the real
+# values come from the environment at run time.
+RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
+    EMAIL_URL=smtp://build-only REDIS_URL=redis://build-only/0 \
+    python manage.py collectstatic --noinput \
     && useradd --create-home blueheart
 USER blueheart
 EXPOSE 8000

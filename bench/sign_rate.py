@@ -168,6 +168,8 @@ def server_env(port, db_name, static_root):
         SITE_URL=f"http://{HOST}:{port}",
         DATABASE_URL=f"postgres://postgres@{HOST}:5432/{db_name}",
         REDIS_URL=REDIS_URL,
+        # Production settings require a mail server; no worker runs, so none is contacted.
+        EMAIL_URL=f"smtp://{HOST}:25",
         DJANGO_SETTINGS_MODULE="bench.settings",
         BENCH_STATIC_ROOT=str(static_root),
         PYTHONUNBUFFERED="1",

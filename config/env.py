@@ -129,10 +129,15 @@ def redis_neighbour_url(value: str) -> str:
     return urlunsplit(parts._replace(path=f"/{db ^ 1}"))
 
 
-def parse_email_url(name: str, value: str) -> dict:
+def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
     """smtp://user:pass@host:port, smtps:// (implicit TLS), ?tls=1 for STARTTLS,
-    console:// and memory:// for development and tests."""
+    console:// and memory:// for development and tests (refused in production)."""
     parts = urlsplit(value)
+    if production and parts.scheme in ("console", "memory"):
+        raise ImproperlyConfigured(
+            f"{name} must name a mail server (smtp:// or smtps://) when DEBUG is off "
+            f"(production): {parts.scheme}:// is for development and tests."
+        )
     if parts.scheme == "console":
         return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     if parts.scheme == "memory":

@@ -30,12 +30,30 @@ DEBUG = env_bool("DEBUG", default=True)
 
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+REDIS_URL = env_str("REDIS_URL")
+_email_url = env_str("EMAIL_URL")
+# Production fails closed: each of these has a development default that must
+# never serve real supporters.
+_PRODUCTION_REQUIRES = {
+    "SECRET_KEY": "it signs sessions and confirmation links",
+    "ALLOWED_HOSTS": "the host names the site answers to",
+    "EMAIL_URL": "a mail server, smtp:// or smtps://; console email is for development",
+    # Without a broker, tasks run inside the request: SMTP on the signing
+    # request, and a response time that tells whether an address already signed.
+    "REDIS_URL": "the task broker; without it emails would be sent inside the request",
+}
 if not DEBUG:
-    required = {"SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": ALLOWED_HOSTS}
-    missing = [name for name, value in required.items() if not value]
+    _given = {
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": ALLOWED_HOSTS,
+        "EMAIL_URL": _email_url,
+        "REDIS_URL": REDIS_URL,
+    }
+    missing = [name for name, value in _given.items() if not value]
     if missing:
+        reasons = "; ".join(f"{name}: {_PRODUCTION_REQUIRES[name]}" for name in missing)
         raise ImproperlyConfigured(
-            f"DEBUG is off (production), so {' and '.join(missing)} must be set."
+            f"DEBUG is off (production), so {', '.join(missing)} must be set ({reasons})."
         )
 SECRET_KEY = SECRET_KEY or "django-insecure-development-key-only-for-debug-mode"
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -111,8 +129,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: the Celery broker in the database REDIS_URL names, the cache in its
 # neighbour (n ^ 1: 0 <-> 1, 14 <-> 15), so clearing the cache (FLUSHDB) never
-# drops a queued task. Without REDIS_URL, tasks run in-process.
-REDIS_URL = env_str("REDIS_URL")
+# drops a queued task. Without REDIS_URL (development only), tasks run in-process.
 if REDIS_URL:
     parse_redis_url("REDIS_URL", REDIS_URL)
     CACHES = {
@@ -156,10 +173,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Email: printed to the console unless EMAIL_URL names a server.
-_email_url = env_str("EMAIL_URL")
+# Email: printed to the console in development unless EMAIL_URL names a server;
+# production requires a server (above).
 MAILERS = {
-    "default": parse_email_url("EMAIL_URL", _email_url)
+    "default": parse_email_url("EMAIL_URL", _email_url, production=not DEBUG)
     if _email_url
     else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
 }

@@ -85,22 +85,45 @@ def test_it_refuses_a_malformed_value_naming_the_variable(name, value):
     assert name in result.stderr.splitlines()[-1]
 
 
-@pytest.mark.parametrize(
-    ("env", "missing"),
-    [
-        ({"ALLOWED_HOSTS": "example.org"}, "SECRET_KEY"),
-        ({"SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
-    ],
-)
-def test_production_refuses_to_start_without_its_secrets(env, missing):
-    result = start(DEBUG="false", **env)
+# Everything production needs; nothing here is contacted when the settings load.
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "example.org",
+    "EMAIL_URL": "smtp://blueheart:secret@mail.example.org:587?tls=1",
+    "REDIS_URL": "redis://redis.example.org:6379/0",
+}
+
+
+def without(name: str) -> dict:
+    return {key: value for key, value in PRODUCTION.items() if key != name}
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_each_of_its_settings(missing):
+    result = start(**without(missing))
     assert result.returncode != 0
-    assert missing in result.stderr.splitlines()[-1]
+    last_line = result.stderr.splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert f"so {missing} must be set" in last_line
 
 
-def test_production_starts_with_its_secrets():
-    result = start(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org")
+@pytest.mark.parametrize("email_url", ["console://", "memory://"])
+def test_production_refuses_console_or_memory_email(email_url):
+    result = start(**PRODUCTION | {"EMAIL_URL": email_url})
+    assert result.returncode != 0
+    last_line = result.stderr.splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert "EMAIL_URL must name a mail server" in last_line
+
+
+@pytest.mark.parametrize(
+    "email_url", ["smtp://mail.example.org:587?tls=1", "smtps://mail.example.org"]
+)
+def test_production_starts_with_everything_set(email_url):
+    result = start(**PRODUCTION | {"EMAIL_URL": email_url})
     assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
 
 
 def test_it_reads_a_postgres_url():
