@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from pledges.models import CountShard, Pledge
+from pledges.models import COUNT_SHARDS, CountShard, Pledge
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def reconcile_counts() -> dict[str, int]:
     repairs = {}
     for country in sorted(set(actual) | set(recorded)):
         if actual.get(country, 0) != recorded.get(country, 0):
-            delta = _reconcile_country(country)
+            delta = recount(country)
             if delta:
                 repairs[country] = delta
     if repairs:
@@ -70,9 +70,19 @@ def reconcile_counts() -> dict[str, int]:
     return repairs
 
 
-def _reconcile_country(country: str) -> int:
-    with transaction.atomic():
+def recount(country: str) -> int:
+    """Make the country's shards equal its confirmed pledges; returns the change.
+
+    The shards are locked before the pledges are counted, so a confirmation in
+    flight (it holds a shard row until it commits) is either counted in both or
+    in neither: the repair is exact while confirmations land.
+    """
+    # Every shard must exist to be locked. Created (if missing) before the
+    # transaction, and only if missing, as inserting over a shard that a
+    # confirmation holds would wait for it anyway.
+    if CountShard.objects.filter(country=country).count() < COUNT_SHARDS:
         CountShard.objects.ensure_shards(country)
+    with transaction.atomic():
         shards = list(
             CountShard.objects.select_for_update().filter(country=country).order_by("shard")
         )

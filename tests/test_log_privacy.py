@@ -1,0 +1,91 @@
+"""No address and no name ever reaches the logs. Every logger is turned up to
+DEBUG while Ana and Bruno sign, confirm, ask again and meet a mail server that
+refuses them (and quotes their address, as real ones do), all on the real stack:
+the site over HTTP, the Redis broker, a Celery worker and SMTP servers."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
+
+from pledges.models import Pledge
+from tests.browserless import Visitor
+from tests.conftest import ANA, BRUNO, CONFIRM_LINK, free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# aiosmtpd's own logger: the test's mail servers, standing for the outside world.
+MAIL_SERVERS = "mail.log"
+PERSONAL = ["ana@example.org", "Ana Silva", "bruno@example.org", "Bruno García", "Bruno Garc"]
+
+
+class RejectingServer:
+    async def handle_DATA(self, server, session, envelope):
+        return f"554 5.7.1 Message to <{envelope.rcpt_tos[0]}> rejected"
+
+
+@pytest.fixture
+def every_logger_at_debug(caplog):
+    caplog.set_level(logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    saved = [(logger, logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = True
+    yield caplog
+    for logger, level, propagate in saved:
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+def wait_until(condition, timeout=15):
+    deadline = timezone.now() + timedelta(seconds=timeout)
+    while not condition():
+        assert timezone.now() < deadline, "timed out"
+
+
+def test_no_address_or_name_reaches_the_logs(
+    live_server, settings, celery_worker, smtp_inbox, every_logger_at_debug
+):
+    settings.SITE_URL = live_server.url
+    ana = Visitor(live_server.url)
+
+    # Ana signs, gets her link, opens it and confirms.
+    ana.submit("/pledge/", ANA)
+    [(_to, message)] = smtp_inbox.wait_for(1)
+    link = CONFIRM_LINK.search(message.get_body(("plain",)).get_content()).group(0)
+    path = link.removeprefix(live_server.url)
+    status, _url, _page = ana.submit(path, {"display_name": "Ana Silva", "country": "PT"})
+    assert status == 200
+
+    # She signs again after the resend window: "you have already pledged".
+    Pledge.objects.update(email_requested_at=timezone.now() - timedelta(hours=1))
+    ana.submit("/pledge/", ANA)
+    smtp_inbox.wait_for(2)
+
+    # Bruno signs while the mail server refuses everything, quoting the address.
+    server = Controller(RejectingServer(), hostname="127.0.0.1", port=free_port())
+    server.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+        }
+    }
+    try:
+        Visitor(live_server.url).submit("/pledge/", BRUNO)
+        wait_until(lambda: Pledge.objects.filter(email_attempts=1).exists())
+    finally:
+        server.stop()
+
+    records = every_logger_at_debug.records
+    assert any("not sent" in record.getMessage() for record in records)  # it did log
+    logged = "\n".join(
+        f"{record.name} {record.getMessage()} {record.exc_text or ''} {record.__dict__}"
+        for record in records
+        if record.name != MAIL_SERVERS
+    )
+    for personal in PERSONAL:
+        assert personal not in logged
