@@ -129,6 +129,10 @@ def redis_neighbour_url(value: str) -> str:
     return urlunsplit(parts._replace(path=f"/{db ^ 1}"))
 
 
+# Development only: prints each email with its text as written (see the module).
+CONSOLE_MAILER = {"BACKEND": "config.console_email.EmailBackend"}
+
+
 def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
     """smtp://user:pass@host:port, smtps:// (implicit TLS), ?tls=1 for STARTTLS,
     console:// and memory:// for development and tests (refused in production)."""
@@ -139,7 +143,7 @@ def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
             f"(production): {parts.scheme}:// is for development and tests."
         )
     if parts.scheme == "console":
-        return {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return dict(CONSOLE_MAILER)
     if parts.scheme == "memory":
         return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:

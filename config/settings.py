@@ -13,6 +13,7 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
+    CONSOLE_MAILER,
     env_bool,
     env_list,
     env_site_url,
@@ -173,12 +174,12 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# Email: printed to the console in development unless EMAIL_URL names a server;
-# production requires a server (above).
+# Email: in development printed to the console, readable (config/console_email.py),
+# unless EMAIL_URL names a server; production requires a server (above).
 MAILERS = {
     "default": parse_email_url("EMAIL_URL", _email_url, production=not DEBUG)
     if _email_url
-    else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    else dict(CONSOLE_MAILER)
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Blue Heart <no-reply@{SITE_HOST}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

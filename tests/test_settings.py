@@ -126,6 +126,11 @@ def test_production_starts_with_everything_set(email_url):
     assert "started" in result.stdout
 
 
+def test_development_prints_emails_to_the_console():
+    result = start_and_print("settings.MAILERS['default']['BACKEND']")
+    assert result.stdout.strip() == "config.console_email.EmailBackend"
+
+
 def test_it_reads_a_postgres_url():
     db = parse_database_url("DATABASE_URL", "postgres://user:p%40ss@db.internal:6543/campaign")
     assert db["ENGINE"] == "django.db.backends.postgresql"
