@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 
@@ -15,9 +16,10 @@ class Country(models.Model):
     """A country that runs (or will run) its own Blue Heart launch page."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        ANNOUNCED = "announced", _("Launch announced")
-        LAUNCHED = "launched", _("Launched")
+        # The status of a country's campaign (feminine in many languages).
+        DRAFT = "draft", pgettext_lazy("campaign status", "Draft")
+        ANNOUNCED = "announced", pgettext_lazy("campaign status", "Launch announced")
+        LAUNCHED = "launched", pgettext_lazy("campaign status", "Launched")
 
     code = CountryField(_("country"), unique=True)
     status = models.CharField(

@@ -9,7 +9,7 @@ from core.shared_pages import render_shared_page
 from pledges import counting, services
 from pledges.forms import PLEDGE_TEXT, WORDING_VERSION, ConfirmForm, NewLinkForm, PledgeForm
 from pledges.models import Pledge
-from pledges.tokens import BadToken, ExpiredToken
+from pledges.tokens import CONFIRM_MAX_AGE, BadToken, ExpiredToken
 
 GET_AND_POST = ["GET", "HEAD", "POST"]
 
@@ -43,7 +43,8 @@ def confirm(request, token):
     try:
         pledge = services.pledge_for_token(token)
     except ExpiredToken:
-        return render(request, "pledges/confirm_invalid.html", {"expired": True}, status=410)
+        context = {"expired": True, "valid_days": CONFIRM_MAX_AGE.days}
+        return render(request, "pledges/confirm_invalid.html", context, status=410)
     except (BadToken, Pledge.DoesNotExist):
         return render(request, "pledges/confirm_invalid.html", {"expired": False}, status=404)
     if pledge.is_confirmed:
