@@ -29,18 +29,12 @@ The last lines are RESULT mode=... pledge_signs_per_s=... bare_signs_per_s=... r
 """
 
 import argparse
-import os
 import re
-import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -48,14 +42,24 @@ import psycopg
 import redis
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # loopback only, for the server, the database and Redis
-PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
-# The broker in db 12 and, as config/settings.py derives it (n ^ 1), the cache in
-# db 13: a pair of its own. The test suite's default pair is 14/15 (scripts/test);
-# db 14 here would put the bench's cache in the tests' broker database.
-REDIS_URL = f"redis://{HOST}:6379/12"
-REDIS_CACHE_URL = f"redis://{HOST}:6379/13"
+# Run as a file (scripts/bench): the project root makes `bench` importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (
+    HOST,
+    ROOT,
+    Server,
+    drop_database,
+    exit_on_sigterm,
+    flush_redis,
+    free_port,
+    load_average,
+    log,
+    manage,
+    queued_messages,
+    server_cpu_seconds,
+    server_env,
+)
+
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
 TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledge"}
 MODES = {"post": "the sign POST alone", "journey": "GET form + POST"}
@@ -105,25 +109,6 @@ def parse_args(argv=None):
     return args
 
 
-def log(message):
-    print(message, flush=True)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def drop_database(name, create=False):
-    """Drops the database (its leftover sessions too), then creates it afresh if asked."""
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        ident = sql.Identifier(name)
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(ident))
-
-
 def count_rows(database_url):
     with psycopg.connect(database_url) as conn:
         return {
@@ -132,145 +117,6 @@ def count_rows(database_url):
             ).fetchone()[0]
             for page, table in TABLES.items()
         }
-
-
-def queued_messages():
-    """Messages waiting in the Celery queues of the broker's db (the emails owed)."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        return sum(
-            client.llen(key) for key in client.scan_iter("celery*") if client.type(key) == b"list"
-        )
-    finally:
-        client.close()
-
-
-def flush_redis():
-    """Empties the bench's two databases, the broker's and the cache's, and no other."""
-    for url in (REDIS_URL, REDIS_CACHE_URL):
-        client = redis.Redis.from_url(url)
-        try:
-            client.flushdb()
-        finally:
-            client.close()
-
-
-def server_env(port, db_name, static_root):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"EMAIL_URL", "GUNICORN_CMD_ARGS", "WEB_CONCURRENCY", "PYTHONPATH"}
-    }
-    env.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=HOST,
-        SITE_URL=f"http://{HOST}:{port}",
-        DATABASE_URL=f"postgres://postgres@{HOST}:5432/{db_name}",
-        REDIS_URL=REDIS_URL,
-        # Production settings require a mail server; no worker runs, so none is contacted.
-        EMAIL_URL=f"smtp://{HOST}:25",
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        BENCH_STATIC_ROOT=str(static_root),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
-def manage(env, *command):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode:
-        sys.exit(f"manage.py {' '.join(command)} failed:\n{result.stdout}{result.stderr}")
-
-
-class Server:
-    """One gunicorn, in its own session so that Ctrl+C reaches us and not it first."""
-
-    def __init__(self, env, port, workers, log_path):
-        self.env, self.port, self.workers, self.log_path = env, port, workers, log_path
-        self.proc = None
-
-    def start(self):
-        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                str(ROOT / "bench" / "gunicorn_conf.py"),
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--workers",
-                str(self.workers),
-                "config.wsgi:application",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout=60.0):
-        url = f"http://{HOST}:{self.port}/healthz"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.2)
-        sys.exit(f"gunicorn did not become ready on {url}; its log:\n{self.log()}")
-
-    def log(self):
-        try:
-            return Path(self.log_path).read_text()
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        self.log_file.close()
-        self.proc = None
-
-
-def server_cpu_seconds(pid):
-    """CPU time (user + system) used so far by gunicorn's master and workers.
-
-    A figure the noisy machine cannot blur as much as wall-clock rates: it is
-    what one signature costs the server, whatever else runs meanwhile."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    for process in [str(pid), *children]:
-        try:
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
 
 
 def run_signload(args, base_url, page, total, tag, mode="journey", server_pid=None):
@@ -400,8 +246,7 @@ def check(results, counts_before, counts_after, queued):
 
 def main(argv=None):
     args = parse_args(argv)
-    # A plain `kill` must clean up as Ctrl+C does.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_on_sigterm()
     port = args.port or free_port()
     base_url = f"http://{HOST}:{port}"
     run_tag = format(int(time.time()), "x")
@@ -422,7 +267,7 @@ def main(argv=None):
             stack.callback(server.stop)
             server.start()
             server.wait_ready()
-            log(f"gunicorn: {args.workers} sync workers on {base_url} (load {_load()})")
+            log(f"gunicorn: {args.workers} sync workers on {base_url} (load {load_average()})")
 
             if args.warmup:
                 for page in PAGES:
@@ -442,7 +287,7 @@ def main(argv=None):
                         )
                         results[mode][page].append(run)
                         log(f"round {n} {mode:>7} " + describe(page, run))
-                log(f"        (load {_load()})")
+                log(f"        (load {load_average()})")
 
             counts_after = count_rows(database_url)
             queued = queued_messages() - queued_before
@@ -467,10 +312,6 @@ def main(argv=None):
                 drop_database(args.db_name)
             elif database_created:
                 log(f"kept database {args.db_name}")
-
-
-def _load():
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
