@@ -4,9 +4,10 @@ Serves the product with ONE gunicorn (sync workers) on PostgreSQL and Redis, in 
 fresh database, and drives two pages with signload.py in the same run:
 
   /bench/bare/  a CSRF-protected form whose POST inserts one row (bench/bare/)
-  /pledge/      the product's pledge form; its POST signs a pledge and queues the
-                confirmation email into Redis, as in production (no Celery worker
-                runs, so nothing is sent; Redis dbs 12 and 13 are flushed afterwards)
+  /pledge/      the product's pledge form; its POST writes one PledgeRequest row and
+                queues the task that applies it (and sends the email) into Redis, as
+                in production (no Celery worker runs, so nothing is applied or sent;
+                Redis dbs 12 and 13 are flushed afterwards)
 
 Two modes, both by default:
   post     the sign POST alone (signload --post-only: each virtual signer fetches
@@ -19,8 +20,8 @@ being shared and noisy); the median of the rounds is reported, the ratio being t
 median of the per-round ratios. Beside the rates, the CPU time gunicorn spent per
 signature is read from /proc: the load generator runs on the same two cores, so
 wall-clock rates also carry its cost (parsing 249 country options per form page).
-The rows in each table, and the email tasks queued in Redis, are checked against
-the number of signatures signload counted.
+The rows in each table, and the tasks queued in Redis, are checked against the
+number of signatures signload counted.
 
     scripts/bench [--modes post,journey] [--rounds 3] [--total 2000]
                   [--concurrency 16] [--workers 4] [--signload PATH] [--keep-db]
@@ -61,7 +62,9 @@ from bench.common import (
 )
 
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
-TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledge"}
+# The rows a signature writes: the sign POST records a request, which the worker
+# (not running here) would merge into pledges_pledge.
+TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledgerequest"}
 MODES = {"post": "the sign POST alone", "journey": "GET form + POST"}
 # The goal: the pledge signs at least half as fast as the bare view.
 TARGET_RATIO = 0.5
@@ -222,7 +225,7 @@ def report(args, mode, results):
 
 
 def check(results, counts_before, counts_after, queued):
-    """Every signature signload reported is a row, and every new pledge a queued email."""
+    """Every signature signload reported is a row, and every pledge request a queued task."""
     checks_ok = True
     for page in PAGES:
         runs = [run for by_page in results.values() for run in by_page[page]]
@@ -238,8 +241,8 @@ def check(results, counts_before, counts_after, queued):
     inserted = counts_after["pledge"] - counts_before["pledge"]
     checks_ok &= queued == inserted
     log(
-        f"check emails: {queued} confirmation-email tasks queued in Redis for {inserted} "
-        "new pledges -> " + ("ok" if queued == inserted else "MISMATCH")
+        f"check tasks: {queued} tasks queued in Redis for {inserted} pledge requests -> "
+        + ("ok" if queued == inserted else "MISMATCH")
     )
     return checks_ok
 
