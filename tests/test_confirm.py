@@ -81,6 +81,17 @@ def test_it_counts_a_pledge_once_however_often_it_is_confirmed(client, signed_pl
     assert counting.compute_counts()["countries"] == {"PT": 1}
 
 
+def test_it_counts_once_when_two_tabs_confirm_at_the_same_moment(signed_pledge):
+    pledge, _path = signed_pledge
+    first_tab, second_tab = Pledge.objects.get(pk=pledge.pk), Pledge.objects.get(pk=pledge.pk)
+    details = {"wants_updates": False, "language": "en", "wording_version": WORDING_VERSION}
+    assert first_tab.confirm(display_name="Ana", country="PT", now=timezone.now(), **details)
+    assert not second_tab.confirm(display_name="X", country="ES", now=timezone.now(), **details)
+    assert counting.compute_counts()["countries"] == {"PT": 1}
+    pledge.refresh_from_db()
+    assert (pledge.display_name, pledge.country) == ("Ana", "PT")
+
+
 BAD_INPUT = [
     ({"display_name": ""}, "This field is required."),
     ({"display_name": "Ana\r\nBcc: x@example.org"}, "line breaks"),

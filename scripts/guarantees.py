@@ -1,0 +1,265 @@
+"""Proves that each guarantee in the README's "Guarantees" list has a test that
+fails without it.
+
+For each guarantee: check its tests pass, remove the code that keeps the promise
+(a one-place text change), run the tests again and expect them to FAIL, then put
+the code back. Prints one line per guarantee and exits non-zero if any mutation
+went unnoticed (or if a test failed before its mutation).
+
+    make guarantees            # or: .venv/bin/python scripts/guarantees.py [-k WORD]
+
+Runs on the same real stack as `make test` (PostgreSQL and Redis on loopback);
+about three minutes. Each file is restored even if the run is interrupted.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Guarantee:
+    promise: str
+    tests: list[str]
+    path: str
+    keeps_it: str  # the code that keeps the promise, found exactly once in path
+    without: str  # what it becomes when the promise is dropped
+
+
+GUARANTEES = [
+    Guarantee(
+        "One pledge per address, whatever its case, even under concurrent signatures",
+        [
+            "tests/test_race.py",
+            "tests/test_sign.py::test_it_treats_addresses_that_differ_in_case_as_one",
+        ],
+        "pledges/migrations/0001_initial.py",
+        "'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), "
+        "name='pledges_pledge_email_ci_unique')],",
+        "",
+    ),
+    Guarantee(
+        "At most one email per address per ten minutes, however often it is signed",
+        [
+            "tests/test_sign.py::test_it_resends_the_confirmation_to_a_pending_address_once_per_ten_minutes"
+        ],
+        "pledges/services.py",
+        'owed="(p.email_requested_at IS NULL OR p.email_requested_at <= %(resend_before)s)"',
+        'owed="TRUE"',
+    ),
+    Guarantee(
+        "Never two senders of one email (task and sweep race against a slow server)",
+        ["tests/test_outbox.py::test_the_task_and_the_sweep_never_both_send_one_email"],
+        "core/outbox.py",
+        "if not owed.filter(_claimable(now)).update(email_claimed_until=lease):",
+        "if not owed.update(email_claimed_until=lease):",
+    ),
+    Guarantee(
+        "No database transaction or row lock is held while a mail server talks",
+        [
+            "tests/test_outbox.py::test_no_transaction_or_row_lock_is_held_while_the_mail_server_talks"
+        ],
+        "pledges/services.py",
+        "    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)",
+        "    with transaction.atomic():\n"
+        "        return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)",
+    ),
+    Guarantee(
+        "A request that arrives while its previous email is being sent stays owed",
+        ["tests/test_outbox.py::test_a_request_made_while_sending_stays_owed"],
+        "core/outbox.py",
+        "email_due=row.email_due, email_requested_at=row.email_requested_at",
+        "",
+    ),
+    Guarantee(
+        "Reconciliation is exact while confirmations land",
+        ["tests/test_reconcile_race.py"],
+        "pledges/counting.py",
+        "CountShard.objects.select_for_update().filter(country=country)",
+        "CountShard.objects.filter(country=country)",
+    ),
+    Guarantee(
+        "A pledge is counted once, even when two tabs confirm it at the same moment",
+        ["tests/test_confirm.py::test_it_counts_once_when_two_tabs_confirm_at_the_same_moment"],
+        "pledges/models.py",
+        "Pledge.objects.filter(pk=self.pk, confirmed_at__isnull=True).update(",
+        "Pledge.objects.filter(pk=self.pk).update(",
+    ),
+    Guarantee(
+        "Opening the confirmation link (as a mail scanner does) records nothing",
+        [
+            "tests/test_confirm.py::test_it_shows_what_confirming_records_and_confirms_nothing_on_get"
+        ],
+        "pledges/views.py",
+        'if request.method != "POST":\n        # GET confirms nothing',
+        "if False:\n        # GET confirms nothing",
+    ),
+    Guarantee(
+        "The owner decides: confirming records what the owner's page submitted",
+        ["tests/test_owner_decides.py"],
+        "pledges/models.py",
+        "                display_name=display_name,\n                country=country,",
+        "",
+    ),
+    Guarantee(
+        "A stranger's signature never changes a confirmed pledge",
+        ["tests/test_owner_decides.py::test_a_stranger_cannot_change_a_confirmed_pledge"],
+        "pledges/services.py",
+        'proposal="p.confirmed_at IS NULL AND p.signed_at <= excluded.signed_at"',
+        'proposal="TRUE"',
+    ),
+    Guarantee(
+        "Signing and new-link requests do the same work for every address",
+        ["tests/test_same_work.py"],
+        "pledges/services.py",
+        "    request = PledgeRequest.objects.create(",
+        '    if Pledge.objects.for_email(fields["email"]).exists():\n'
+        '        Pledge.objects.for_email(fields["email"]).update(signed_at=now)\n'
+        "    request = PledgeRequest.objects.create(",
+    ),
+    Guarantee(
+        "No address and no name in the logs, at DEBUG, across every flow",
+        ["tests/test_log_privacy.py"],
+        "core/outbox.py",
+        'raise EmailNotSent(f"{queryset.model.__name__} id={pk}: {type(error).__name__}")',
+        'raise EmailNotSent(f"{queryset.model.__name__} id={pk}: {error}")',
+    ),
+    Guarantee(
+        "Counts are served without reading the pledge table",
+        [
+            "tests/test_counts.py::test_it_answers_from_the_counters_without_touching_the_pledge_table"
+        ],
+        "pledges/counting.py",
+        "countries = {code: n for code, n in CountShard.objects.totals().items() if n}",
+        "countries = {str(code): n for code, n in Pledge.objects.confirmed()"
+        '.values_list("country").annotate(n=Count("id")).order_by()}',
+    ),
+    Guarantee(
+        "The sweep never overlaps with itself",
+        ["tests/test_sweep.py::test_it_never_overlaps_with_itself"],
+        "pledges/services.py",
+        "    if lease is None:\n        return",
+        "    if False:\n        return",
+    ),
+    Guarantee(
+        "The sweep hands owed emails to the workers and sends none itself",
+        [
+            "tests/test_sweep.py::test_it_hands_owed_emails_to_the_workers_in_batches_and_sends_none_itself"
+        ],
+        "pledges/services.py",
+        "        email_ids = outbox.hand_out(Pledge.objects, SWEEP_LIMIT, now)\n",
+        "        email_ids = outbox.hand_out(Pledge.objects, SWEEP_LIMIT, now)\n"
+        "        send_pledge_emails(email_ids)\n",
+    ),
+    Guarantee(
+        "Work the broker could not take is handed out again by the next sweep",
+        [
+            "tests/test_sweep.py::test_what_it_could_not_publish_is_handed_out_again_by_the_next_sweep"
+        ],
+        "pledges/services.py",
+        "            unqueue(ids[start:])\n",
+        "",
+    ),
+    Guarantee(
+        "Clearing the cache never drops a queued task",
+        ["tests/test_queue_and_cache.py"],
+        "config/settings.py",
+        '"LOCATION": redis_neighbour_url(REDIS_URL),',
+        '"LOCATION": REDIS_URL,',
+    ),
+    Guarantee(
+        "Production refuses to start without a real mail server",
+        ["tests/test_settings.py::test_production_refuses_to_start_without_each_of_its_settings"],
+        "config/settings.py",
+        '        "EMAIL_URL": _email_url,\n',
+        "",
+    ),
+    Guarantee(
+        "Shared pages carry each visitor's own CSRF token and nothing else of theirs",
+        ["tests/test_shared_pages.py::test_each_visitor_gets_a_token_that_works"],
+        "core/shared_pages.py",
+        "html.replace(CSRF_SLOT, get_token(request))",
+        "html",
+    ),
+    Guarantee(
+        "Bad input gets a 400 and a translated error, and nothing is saved",
+        ["tests/test_sign.py::test_it_refuses_bad_input_with_an_error_on_the_field"],
+        "pledges/forms.py",
+        "        validators=[validate_no_control_characters],\n",
+        "",
+    ),
+    Guarantee(
+        "Every offered language is complete",
+        ["tests/test_translations.py::test_it_translates_every_entry_for_sure"],
+        "locale/es/LC_MESSAGES/django.po",
+        'msgstr "Saltar al contenido"',
+        'msgstr ""',
+    ),
+    Guarantee(
+        "Every GET URL answers HEAD",
+        ["tests/test_head.py"],
+        "pledges/views.py",
+        "@require_safe\ndef sent(request):",
+        "@require_http_methods(['GET'])\ndef sent(request):",
+    ),
+]
+
+
+def run_tests(tests: list[str]) -> bool:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return result.returncode == 0
+
+
+def check(guarantee: Guarantee) -> str:
+    path = ROOT / guarantee.path
+    original = path.read_text()
+    found = original.count(guarantee.keeps_it)
+    if found != 1:
+        return f"STALE: the code that keeps it was found {found} times in {guarantee.path}"
+    if not run_tests(guarantee.tests):
+        return "FAILS even with the code in place"
+    try:
+        path.write_text(original.replace(guarantee.keeps_it, guarantee.without))
+        caught = not run_tests(guarantee.tests)
+    finally:
+        path.write_text(original)
+    return "caught" if caught else "MISSED: the tests still pass without it"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-k", default="", help="only guarantees whose promise contains this")
+    args = parser.parse_args()
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/blueheart")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")  # as make test
+    failures = 0
+    for guarantee in GUARANTEES:
+        if args.k.lower() not in guarantee.promise.lower():
+            continue
+        started = time.monotonic()
+        verdict = check(guarantee)
+        failures += verdict != "caught"
+        print(
+            f"{verdict:8.8} {time.monotonic() - started:5.1f}s  {guarantee.promise}\n"
+            f"{'':16}{' '.join(guarantee.tests)}"
+            + ("" if verdict == "caught" else f"\n{'':16}{verdict}"),
+            flush=True,
+        )
+    print(f"{failures} of the guarantees were not proven" if failures else "every guarantee proven")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
