@@ -132,14 +132,7 @@ def make_pledge(email, country, *, confirmed=True, display_name="Someone", wants
         signed_at=timezone.now(),
     )
     if confirmed:
-        pledge.confirm(
-            display_name=display_name,
-            country=country,
-            wants_updates=wants_updates,
-            language="en",
-            wording_version=WORDING_VERSION,
-            now=timezone.now(),
-        )
+        confirm_as_owner(pledge, wants_updates=wants_updates)
     return pledge
 
 
@@ -187,20 +180,54 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class RejectingServer:
+    """An SMTP server that refuses every message, quoting the recipient as real
+    servers do."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return f"554 5.7.1 Message to <{envelope.rcpt_tos[0]}> rejected"
+
+
 @pytest.fixture
-def smtp_inbox(settings):
-    """Route every email through a real SMTP server on 127.0.0.1."""
-    inbox = SMTPInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
+def smtp_server(settings):
+    """serve(handler): a real SMTP server on 127.0.0.1 with that aiosmtpd handler,
+    through which every email is sent from then on; stopped after the test."""
+    started = []
+
+    def serve(handler):
+        controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        started.append(controller)
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
+            }
         }
+        return handler
+
+    yield serve
+    for controller in started:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_inbox(smtp_server):
+    """Route every email through a real SMTP server on 127.0.0.1 that keeps them."""
+    return smtp_server(SMTPInbox())
+
+
+def confirm_as_owner(pledge, **changes):
+    """Confirm the pledge as its owner would, with what it shows unless changed."""
+    details = {
+        "display_name": pledge.display_name,
+        "country": pledge.country.code,
+        "wants_updates": False,
+        "language": "en",
+        "wording_version": WORDING_VERSION,
+        "now": timezone.now(),
     }
-    yield inbox
-    controller.stop()
+    return pledge.confirm(**{**details, **changes})
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pledges import counting
 from pledges.forms import WORDING_VERSION
 from pledges.models import Pledge
 from pledges.tokens import make_confirm_token
-from tests.conftest import press_confirm, shown_on_confirm_page
+from tests.conftest import confirm_as_owner, press_confirm, shown_on_confirm_page
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +84,8 @@ def test_it_counts_a_pledge_once_however_often_it_is_confirmed(client, signed_pl
 def test_it_counts_once_when_two_tabs_confirm_at_the_same_moment(signed_pledge):
     pledge, _path = signed_pledge
     first_tab, second_tab = Pledge.objects.get(pk=pledge.pk), Pledge.objects.get(pk=pledge.pk)
-    details = {"wants_updates": False, "language": "en", "wording_version": WORDING_VERSION}
-    assert first_tab.confirm(display_name="Ana", country="PT", now=timezone.now(), **details)
-    assert not second_tab.confirm(display_name="X", country="ES", now=timezone.now(), **details)
+    assert confirm_as_owner(first_tab, display_name="Ana", country="PT")
+    assert not confirm_as_owner(second_tab, display_name="X", country="ES")
     assert counting.compute_counts()["countries"] == {"PT": 1}
     pledge.refresh_from_db()
     assert (pledge.display_name, pledge.country) == ("Ana", "PT")

@@ -7,7 +7,6 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.utils import timezone
 
@@ -17,7 +16,7 @@ from pledges.models import Pledge, PledgeRequest
 from pledges.services import send_pledge_email
 from pledges.tasks import sweep
 from tests.browserless import Visitor
-from tests.conftest import ANA, BRUNO, CONFIRM_LINK, broker_down, free_port, make_pledge
+from tests.conftest import ANA, BRUNO, CONFIRM_LINK, RejectingServer, broker_down, make_pledge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,31 +111,14 @@ def test_the_sweep_runs_at_least_once_a_minute():
     assert entry["schedule"].run_every <= timedelta(minutes=1)
 
 
-class RejectingServer:
-    """An SMTP server that refuses every message, quoting the recipient."""
-
-    async def handle_DATA(self, server, session, envelope):
-        return f"554 5.7.1 Message to <{envelope.rcpt_tos[0]}> rejected"
-
-
-def test_a_refused_send_stays_owed_and_never_names_the_address(settings, caplog):
+def test_a_refused_send_stays_owed_and_never_names_the_address(smtp_server, caplog):
     pledge = make_pledge("ana@example.org", "PT", confirmed=False)
     Pledge.objects.filter(pk=pledge.pk).update(
         email_due=Pledge.EmailDue.CONFIRMATION, email_requested_at=timezone.now()
     )
-    server = Controller(RejectingServer(), hostname="127.0.0.1", port=free_port())
-    server.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
-    try:
-        with pytest.raises(EmailNotSent) as failure:
-            send_pledge_email(pledge.pk)
-    finally:
-        server.stop()
+    smtp_server(RejectingServer())
+    with pytest.raises(EmailNotSent) as failure:
+        send_pledge_email(pledge.pk)
     assert str(failure.value) == f"Pledge id={pledge.pk}: SMTPDataError"
     assert failure.value.__suppress_context__
     pledge.refresh_from_db()

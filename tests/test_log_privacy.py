@@ -7,23 +7,17 @@ import logging
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from pledges.models import Pledge
 from tests.browserless import Visitor
-from tests.conftest import ANA, BRUNO, CONFIRM_LINK, free_port
+from tests.conftest import ANA, BRUNO, CONFIRM_LINK, RejectingServer, SMTPInbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # aiosmtpd's own logger: the test's mail servers, standing for the outside world.
 MAIL_SERVERS = "mail.log"
 PERSONAL = ["ana@example.org", "Ana Silva", "bruno@example.org", "Bruno García", "Bruno Garc"]
-
-
-class RejectingServer:
-    async def handle_DATA(self, server, session, envelope):
-        return f"554 5.7.1 Message to <{envelope.rcpt_tos[0]}> rejected"
 
 
 @pytest.fixture
@@ -47,9 +41,10 @@ def wait_until(condition, timeout=15):
 
 
 def test_no_address_or_name_reaches_the_logs(
-    live_server, settings, celery_worker, smtp_inbox, every_logger_at_debug
+    live_server, settings, celery_worker, smtp_server, every_logger_at_debug
 ):
     settings.SITE_URL = live_server.url
+    smtp_inbox = smtp_server(SMTPInbox())
     ana = Visitor(live_server.url)
 
     # Ana signs, gets her link, opens it and confirms.
@@ -66,19 +61,9 @@ def test_no_address_or_name_reaches_the_logs(
     smtp_inbox.wait_for(2)
 
     # Bruno signs while the mail server refuses everything, quoting the address.
-    server = Controller(RejectingServer(), hostname="127.0.0.1", port=free_port())
-    server.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
-        }
-    }
-    try:
-        Visitor(live_server.url).submit("/pledge/", BRUNO)
-        wait_until(lambda: Pledge.objects.filter(email_attempts=1).exists())
-    finally:
-        server.stop()
+    smtp_server(RejectingServer())
+    Visitor(live_server.url).submit("/pledge/", BRUNO)
+    wait_until(lambda: Pledge.objects.filter(email_attempts=1).exists())
 
     records = every_logger_at_debug.records
     assert any("not sent" in record.getMessage() for record in records)  # it did log

@@ -7,14 +7,13 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 from django.db import connection, connections
 from django.utils import timezone
 
 from core import outbox
 from pledges import services
 from pledges.models import Pledge
-from tests.conftest import SMTPInbox, free_port, make_pledge
+from tests.conftest import SMTPInbox, make_pledge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,24 +36,8 @@ class SlowInbox(SMTPInbox):
 
 
 @pytest.fixture
-def slow_smtp(settings):
-    def start(during_data=None):
-        inbox = SlowInbox(during_data)
-        controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-        controller.start()
-        started.append(controller)
-        settings.MAILERS = {
-            "default": {
-                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-                "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
-            }
-        }
-        return inbox
-
-    started = []
-    yield start
-    for controller in started:
-        controller.stop()
+def slow_smtp(smtp_server):
+    return lambda during_data=None: smtp_server(SlowInbox(during_data))
 
 
 def owing_pledge(email="ana@example.org"):

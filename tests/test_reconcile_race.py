@@ -6,12 +6,10 @@ import time
 
 import pytest
 from django.db import connection, connections, transaction
-from django.utils import timezone
 
 from pledges import counting
-from pledges.forms import WORDING_VERSION
 from pledges.models import CountShard, Pledge
-from tests.conftest import make_pledge
+from tests.conftest import confirm_as_owner, make_pledge
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,14 +36,7 @@ def test_a_recount_during_a_confirmation_neither_loses_nor_doubles_it():
         # keeps anyone from reading the pledge table until it does.
         try:
             with transaction.atomic():
-                carla.confirm(
-                    display_name="Carla",
-                    country="PT",
-                    wants_updates=False,
-                    language="en",
-                    wording_version=WORDING_VERSION,
-                    now=timezone.now(),
-                )
+                confirm_as_owner(carla)
                 with connection.cursor() as cursor:
                     cursor.execute("LOCK TABLE pledges_pledge IN ACCESS EXCLUSIVE MODE")
                 holding.set()

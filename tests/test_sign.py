@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeRequest
+from tests.conftest import confirm_as_owner
 
 pytestmark = pytest.mark.django_db
 
@@ -92,14 +93,7 @@ def test_it_lets_the_latest_signature_propose_the_details_of_a_pending_pledge(si
 def test_it_never_changes_a_confirmed_pledge(sign, ana):
     sign(ana)
     pledge = Pledge.objects.get()
-    pledge.confirm(
-        display_name="Ana Silva",
-        country="PT",
-        wants_updates=True,
-        language="en",
-        wording_version="v",
-        now=timezone.now(),
-    )
+    confirm_as_owner(pledge, wants_updates=True)
     sign({**ana, "display_name": "Mallory", "country": "RU"}, path="/es/pledge/")
     pledge.refresh_from_db()
     assert (pledge.display_name, pledge.country, pledge.language) == ("Ana Silva", "PT", "en")
@@ -123,14 +117,7 @@ def test_it_tells_a_confirmed_address_it_already_pledged(sign, ana):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         sign(ana)
-        Pledge.objects.get().confirm(
-            display_name="Ana Silva",
-            country="PT",
-            wants_updates=False,
-            language="en",
-            wording_version="v",
-            now=timezone.now(),
-        )
+        confirm_as_owner(Pledge.objects.get())
     with time_machine.travel(start + timedelta(minutes=3), tick=False):
         sign(ana)
     assert len(mail.outbox) == 1  # still inside the ten minutes
