@@ -3,6 +3,8 @@ gunicorn in production settings, and the CPU it spends.
 
 Used by sign_rate.py, sign_timing.py and drain.py, which run as files
 (scripts/bench), so each puts the project root on sys.path before importing this.
+Redis dbs 12 and 13 are the bench's: wait_for_redis_pair() holds a run back while
+another process (another bench, likely) uses them, since each flushes them.
 """
 
 import os
@@ -26,8 +28,9 @@ PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
 # The broker in db 12 and, as config/settings.py derives it (n ^ 1), the cache in
 # db 13: a pair of its own. The test suite's default pair is 14/15 (scripts/test);
 # db 14 here would put the bench's cache in the tests' broker database.
-REDIS_URL = f"redis://{HOST}:6379/12"
-REDIS_CACHE_URL = f"redis://{HOST}:6379/13"
+REDIS_DB = 12
+REDIS_URL = f"redis://{HOST}:6379/{REDIS_DB}"
+REDIS_CACHE_URL = f"redis://{HOST}:6379/{REDIS_DB ^ 1}"
 # Production settings require a mail server; where no worker runs, none is contacted.
 UNUSED_EMAIL_URL = f"smtp://{HOST}:25"
 
@@ -73,6 +76,40 @@ def queued_messages():
         )
     finally:
         client.close()
+
+
+def redis_pair_users():
+    """Connections to the bench's two Redis databases other than this one's check."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        me = client.client_id()
+        return [
+            c
+            for c in client.client_list()
+            if int(c["id"]) != me and int(c.get("db", -1)) in {REDIS_DB, REDIS_DB ^ 1}
+        ]
+    finally:
+        client.close()
+
+
+def wait_for_redis_pair(timeout=300.0):
+    """Waits until no one else uses Redis dbs 12 and 13 (another bench, most likely):
+    its flushes would drop our queued tasks, ours its. Exits after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    warned = False
+    while users := redis_pair_users():
+        if time.monotonic() > deadline:
+            sys.exit(
+                f"{len(users)} other connections still use Redis dbs {REDIS_DB} and "
+                f"{REDIS_DB ^ 1} (another bench?); not starting"
+            )
+        if not warned:
+            log(
+                f"{len(users)} other connections use Redis dbs {REDIS_DB} and {REDIS_DB ^ 1} "
+                "(another bench?): waiting for them to finish"
+            )
+            warned = True
+        time.sleep(5)
 
 
 def flush_redis():
@@ -203,10 +240,11 @@ class Server:
 
 
 def server_cpu_seconds(pid):
-    """CPU time (user + system) used so far by gunicorn's master and workers.
+    """CPU time (user + system) used so far by a process and its children
+    (gunicorn's master and workers, Celery's and its pool's).
 
     A figure the noisy machine cannot blur as much as wall-clock rates: it is
-    what one signature costs the server, whatever else runs meanwhile."""
+    what one signature (or email) costs the server, whatever else runs meanwhile."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     try:
