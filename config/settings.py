@@ -157,10 +157,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# When Redis is down, queuing must fail fast: the pledge is already saved and the
-# sweep below will send its email later.
+# When Redis is down, queuing must fail fast: the request is already saved and the
+# sweep below hands it out again later (core/queue.py publishes without retries).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_BEAT_SCHEDULE = {
     # Hands lost requests and owed emails to the workers; it sends nothing itself.

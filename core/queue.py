@@ -49,7 +49,10 @@ def publish(task_name: str, *args) -> bool:
     if not broker_breaker.is_open():
         return False
     try:
-        task.apply_async(args)
+        # No publish retries: the work is saved, and a request must not wait on a
+        # dead broker. (Set here, not as CELERY_TASK_PUBLISH_RETRY, a name Celery
+        # also reads as a deprecated old-style setting and warns about.)
+        task.apply_async(args, retry=False)
     except Exception:  # kombu/redis raise many kinds; none may fail the request
         broker_breaker.trip()
         logger.warning(
