@@ -8,7 +8,8 @@ run:
 test:
 	scripts/test
 
-# Pledges per second of the sign POST against a bare insert view (see README).
+# The benchmarks (see README): sign rate against a bare insert view, the timing of
+# new against known addresses, and the drain of 10,000 owed emails.
 bench:
 	scripts/bench
 

@@ -1,4 +1,4 @@
-"""Gunicorn settings for bench/sign_rate.py (bind and workers come from its command line).
+"""Gunicorn settings for the benchmarks (bind and workers come from its command line).
 
 Passed with -c, so a gunicorn.conf.py in the working directory never leaks into a run.
 """

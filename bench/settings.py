@@ -1,4 +1,4 @@
-"""The product's settings plus the bare baseline app; used only by bench/sign_rate.py."""
+"""The product's settings plus the bare baseline app, for the benchmarks (bench/)."""
 
 import os
 from pathlib import Path
@@ -9,5 +9,5 @@ from config.settings import INSTALLED_APPS, STATIC_ROOT
 INSTALLED_APPS = [*INSTALLED_APPS, "bench.bare"]
 ROOT_URLCONF = "bench.urls"
 
-# sign_rate.py collects static files into a temporary folder, not the project's var/.
+# The benchmarks collect static files into a temporary folder, not the project's var/.
 STATIC_ROOT = Path(os.environ.get("BENCH_STATIC_ROOT") or STATIC_ROOT)
