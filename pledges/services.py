@@ -99,7 +99,7 @@ INSERT INTO pledges_pledge AS p (
     public_id, email, display_name, country, language, signed_at, wording_version,
     wants_updates, email_due, email_requested_at, email_queued_at, email_attempts
 ) VALUES (
-    %(public_id)s, %(email)s, %(display_name)s, %(country)s, %(language)s, %(now)s, '',
+    %(public_id)s, %(email)s, %(display_name)s, %(country)s, %(language)s, %(signed_at)s, '',
     %(false)s, %(confirmation)s, %(now)s, %(now)s, 0
 )
 ON CONFLICT (lower(email)) DO UPDATE SET
@@ -130,6 +130,9 @@ def _merge_signature(request: PledgeRequest, now: datetime) -> int:
         "display_name": request.display_name,
         "country": request.country.code,
         "language": request.language,
+        # Which signature is the latest is decided by when each arrived, whatever
+        # order the workers apply them in.
+        "signed_at": db("signed_at", request.received_at),
         "now": db("signed_at", now),
         "resend_before": db("signed_at", now - RESEND_INTERVAL),
         "false": False,

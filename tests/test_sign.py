@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from pledges import services
 from pledges.models import Pledge, PledgeRequest
 from tests.conftest import confirm_as_owner
 
@@ -88,6 +89,26 @@ def test_it_lets_the_latest_signature_propose_the_details_of_a_pending_pledge(si
     sign({**ana, "display_name": "Ana S.", "country": "ES"}, path="/es/pledge/")
     pledge = Pledge.objects.get()
     assert (pledge.display_name, pledge.country, pledge.language) == ("Ana S.", "ES", "es")
+
+
+def test_it_lets_the_signature_that_arrived_last_win_whatever_order_workers_apply_them():
+    now = timezone.now()
+    earlier, later = (
+        PledgeRequest.objects.create(
+            kind=PledgeRequest.Kind.SIGN,
+            email="ana@example.org",
+            display_name=name,
+            country=country,
+            language="en",
+            received_at=at,
+            queued_at=at,
+        )
+        for name, country, at in [("Ana", "PT", now - timedelta(seconds=5)), ("Ana S.", "ES", now)]
+    )
+    services.apply_requests([later.pk])
+    services.apply_requests([earlier.pk])
+    pledge = Pledge.objects.get()
+    assert (pledge.display_name, pledge.country, pledge.signed_at) == ("Ana S.", "ES", now)
 
 
 def test_it_never_changes_a_confirmed_pledge(sign, ana):
