@@ -202,6 +202,43 @@ GUARANTEES = [
         'msgstr ""',
     ),
     Guarantee(
+        "Staff pages and the admin open only to the right role, and only with MFA",
+        ["tests/test_staff_access.py"],
+        "accounts/rules.py",
+        "return is_staff_member(user) and not is_mfa_enabled(user)",
+        "return False",
+    ),
+    Guarantee(
+        "Staff pages answer 404 to anyone without a staff role",
+        ["tests/test_staff_access.py"],
+        "accounts/decorators.py",
+        "            if not is_staff_member(user):\n                raise Http404\n",
+        "",
+    ),
+    Guarantee(
+        "Organisers grant and revoke moderators only; administrators every role",
+        ["tests/test_roles.py::test_an_organiser_may_grant_no_other_role"],
+        "accounts/services.py",
+        "    if not can(actor, action, role):\n        raise PermissionDenied\n",
+        "",
+    ),
+    Guarantee(
+        "Every grant and revocation lands in the audit log",
+        [
+            "tests/test_roles.py::test_an_organiser_grants_and_revokes_a_moderator_and_both_are_logged"
+        ],
+        "accounts/services.py",
+        "            _log(actor, subject, RoleChange.Action.GRANT, role, country, now)",
+        "            pass",
+    ),
+    Guarantee(
+        "Nothing of a signed-in visitor, nor a message for them, reaches a shared page",
+        ["tests/test_private_pages.py"],
+        "core/shared_pages.py",
+        "if request.user.is_authenticated or len(messages.get_messages(request)):",
+        "if False:",
+    ),
+    Guarantee(
         "Every GET URL answers HEAD",
         ["tests/test_head.py"],
         "pledges/views.py",
