@@ -117,6 +117,39 @@ class Pledge(OwedEmail):
         return bool(updated)
 
 
+class PledgeEmailQuerySet(models.QuerySet):
+    def record(self, pledge_id: int, kind: str, sent_at: datetime) -> bool:
+        """Log an email that has gone out, unless its pledge was deleted
+        meanwhile (the lock waits for a deletion in progress)."""
+        with transaction.atomic():
+            alive = (
+                Pledge.objects.select_for_update()
+                .filter(pk=pledge_id)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if alive is None:
+                return False
+            self.create(pledge_id=pledge_id, kind=kind, sent_at=sent_at)
+        return True
+
+
+class PledgeEmail(models.Model):
+    """An email sent to a pledge's address: which kind, and when (for the
+    supporter's download of their data). Never the address or the text."""
+
+    # In the database, so deleting pledges (the purge, an erasure) is one
+    # conditional DELETE that takes their log with them.
+    pledge = models.ForeignKey(Pledge, on_delete=models.DB_CASCADE, related_name="emails_sent")
+    kind = models.CharField(max_length=30, choices=Pledge.EmailDue.choices)
+    sent_at = models.DateTimeField()
+
+    objects = PledgeEmailQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
 class PledgeRequest(models.Model):
     """A signature or a request for a new link, as it arrived: the web request
     writes this one row and queues one task, whoever the address belongs to, so

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core import outbox, queue
 from core.models import JobLease
 from pledges import emails
-from pledges.models import Pledge, PledgeRequest
+from pledges.models import Pledge, PledgeEmail, PledgeRequest
 from pledges.tokens import read_confirm_token
 
 logger = logging.getLogger(__name__)
@@ -163,12 +163,17 @@ def _owe_new_link(request: PledgeRequest, now: datetime) -> int | None:
 
 def send_pledge_emails(pledge_ids: list[int]) -> int:
     """Send what each pledge is owed, over one connection to the mail server."""
-    return outbox.deliver_many(Pledge.objects, pledge_ids, emails.for_pledge)
+    return outbox.deliver_many(Pledge.objects, pledge_ids, emails.for_pledge, on_sent=_log_sent)
 
 
 def send_pledge_email(pledge_id: int, now: datetime | None = None) -> bool:
     """Send what one pledge is owed; raises outbox.EmailNotSent on failure."""
-    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)
+    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now, on_sent=_log_sent)
+
+
+def _log_sent(pledge: Pledge, sent_at: datetime) -> None:
+    # Kind and time only, for the supporter's download of their data.
+    PledgeEmail.objects.record(pledge.pk, pledge.email_due, sent_at)
 
 
 def pledge_for_token(token: str) -> Pledge:

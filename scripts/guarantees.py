@@ -66,9 +66,11 @@ GUARANTEES = [
             "tests/test_outbox.py::test_no_transaction_or_row_lock_is_held_while_the_mail_server_talks"
         ],
         "pledges/services.py",
-        "    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)",
+        "    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now, "
+        "on_sent=_log_sent)",
         "    with transaction.atomic():\n"
-        "        return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)",
+        "        return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now, "
+        "on_sent=_log_sent)",
     ),
     Guarantee(
         "A request that arrives while its previous email is being sent stays owed",
