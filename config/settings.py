@@ -7,7 +7,7 @@ and prints emails to the console, so a fresh checkout works with one command.
 from datetime import timedelta
 from pathlib import Path
 
-from celery.schedules import schedule
+from celery.schedules import crontab, schedule
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -173,6 +173,12 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-counts": {
         "task": "pledges.tasks.reconcile_counts",
         "schedule": schedule(timedelta(minutes=10)),
+    },
+    # Retention: pledges never confirmed, 30 days after their last signature.
+    # At a fixed time, so restarting the beat never postpones it.
+    "purge-stale": {
+        "task": "pledges.tasks.purge_stale",
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 

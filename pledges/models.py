@@ -29,6 +29,10 @@ class PledgeQuerySet(models.QuerySet):
         # lower() on both sides, as in the unique index, so the index serves it.
         return self.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
 
+    def stale(self, before: datetime):
+        """Pending pledges whose last signature is older than `before`."""
+        return self.pending().filter(signed_at__lt=before)
+
 
 class Pledge(OwedEmail):
     """One address's pledge.

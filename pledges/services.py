@@ -31,6 +31,11 @@ REQUEST_REQUEUE_AFTER = timedelta(seconds=30)
 SWEEP_LIMIT = 5000
 TASK_BATCH = 50
 SWEEP_LEASE = timedelta(minutes=2)
+# Retention (see the privacy page): a pledge never confirmed is deleted this long
+# after its last signature (its link lasts 14 days); a request still unapplied
+# after a day will never be applied.
+PENDING_KEPT_FOR = timedelta(days=30)
+REQUEST_KEPT_FOR = timedelta(days=1)
 
 APPLY_TASK = "pledges.tasks.apply_requests"
 SEND_TASK = "pledges.tasks.send_pledge_emails"
@@ -183,6 +188,24 @@ def pledge_for_token(token: str) -> Pledge:
     pledge that has since been erased.
     """
     return Pledge.objects.get(public_id=read_confirm_token(token))
+
+
+def purge_stale(now: datetime | None = None) -> dict[str, int]:
+    """Delete what we no longer need (beat, daily): pledges left unconfirmed
+    PENDING_KEPT_FOR after their last signature, with the log of the emails they
+    were sent, and requests that were never applied.
+
+    Each is one conditional DELETE: a pledge confirmed at that very moment no
+    longer matches and stays, counted.
+    """
+    now = now or timezone.now()
+    pledges = Pledge.objects.stale(now - PENDING_KEPT_FOR).delete()[1].get(Pledge._meta.label, 0)
+    requests = (
+        PledgeRequest.objects.filter(received_at__lt=now - REQUEST_KEPT_FOR)
+        .delete()[1]
+        .get(PledgeRequest._meta.label, 0)
+    )
+    return {"pledges": pledges, "requests": requests}
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
