@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connection, models, transaction
@@ -29,9 +30,19 @@ class PledgeQuerySet(models.QuerySet):
         # lower() on both sides, as in the unique index, so the index serves it.
         return self.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
 
+    def for_emails(self, emails: Iterable[str]):
+        return _for_emails(self, emails)
+
     def stale(self, before: datetime):
         """Pending pledges whose last signature is older than `before`."""
         return self.pending().filter(signed_at__lt=before)
+
+
+def _for_emails(queryset: models.QuerySet, emails: Iterable[str]) -> models.QuerySet:
+    keys = [Lower(Value(email)) for email in emails]
+    if not keys:
+        return queryset.none()
+    return queryset.alias(email_key=Lower("email")).filter(email_key__in=keys)
 
 
 class Pledge(OwedEmail):
@@ -61,6 +72,15 @@ class Pledge(OwedEmail):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     wording_version = models.CharField(_("pledge wording version"), max_length=20, blank=True)
     wants_updates = models.BooleanField(_("wants campaign news"), default=False)
+    # The latest news choice (on the confirmation page or on "My pledge"): when
+    # it was made, and under which wording.
+    news_changed_at = models.DateTimeField(_("news choice made at"), null=True, blank=True)
+    # Defaults in the database too: the signing upsert (raw SQL) leaves them out.
+    news_wording_version = models.CharField(
+        _("news wording version"), max_length=20, blank=True, default="", db_default=""
+    )
+    # The owner's choice; badges and walls of supporters will honour it.
+    show_publicly = models.BooleanField(_("show name publicly"), default=False, db_default=False)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -113,12 +133,54 @@ class Pledge(OwedEmail):
                 wants_updates=wants_updates,
                 language=language,
                 wording_version=wording_version,
+                news_changed_at=now,
+                news_wording_version=wording_version,
             )
             if updated:
                 CountShard.objects.add(country, 1)
         if updated:
             self.refresh_from_db()
         return bool(updated)
+
+    def change_preferences(
+        self,
+        *,
+        display_name: str,
+        show_publicly: bool,
+        country: str,
+        language: str,
+        wants_updates: bool,
+        wording_version: str,
+        now: datetime,
+    ) -> bool:
+        """The owner's changes to their confirmed pledge, all or nothing.
+
+        A new country moves the pledge's count in the same transaction, so the
+        counts stay exact; a new news choice records when, and under which
+        wording, it was made. False if the pledge is not confirmed.
+        """
+        with transaction.atomic():
+            current = Pledge.objects.select_for_update().confirmed().filter(pk=self.pk).first()
+            if current is None:
+                return False
+            changes = {
+                "display_name": display_name,
+                "show_publicly": show_publicly,
+                "country": country,
+                "language": language,
+                "wants_updates": wants_updates,
+            }
+            if wants_updates != current.wants_updates:
+                changes |= {"news_changed_at": now, "news_wording_version": wording_version}
+            Pledge.objects.filter(pk=self.pk).update(**changes)
+            old_country = current.country.code
+            if country != old_country:
+                # Always in the same order, so two supporters moving opposite ways
+                # at once cannot deadlock on each other's counter rows.
+                for code, delta in sorted([(old_country, -1), (country, 1)]):
+                    CountShard.objects.add(code, delta)
+        self.refresh_from_db()
+        return True
 
 
 class PledgeEmailQuerySet(models.QuerySet):
@@ -154,6 +216,11 @@ class PledgeEmail(models.Model):
         return f"{self.kind} {self.sent_at:%Y-%m-%d %H:%M}"
 
 
+class PledgeRequestQuerySet(models.QuerySet):
+    def for_emails(self, emails: Iterable[str]):
+        return _for_emails(self, emails)
+
+
 class PledgeRequest(models.Model):
     """A signature or a request for a new link, as it arrived: the web request
     writes this one row and queues one task, whoever the address belongs to, so
@@ -172,6 +239,8 @@ class PledgeRequest(models.Model):
     received_at = models.DateTimeField()
     # When it was last handed to a worker; the sweep re-queues it if it lingers.
     queued_at = models.DateTimeField()
+
+    objects = PledgeRequestQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["queued_at"], name="pledges_request_queued_idx")]
