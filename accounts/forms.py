@@ -58,3 +58,13 @@ class PreferencesForm(PledgeDetailsForm):
     wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
 
     field_order = ["pledge", "display_name", "show_publicly", "country", "language"]
+
+
+class EraseForm(forms.Form):
+    understand = forms.BooleanField(
+        label=_(
+            "I understand that my name, my email and my account will be erased for good, "
+            "and that this cannot be undone."
+        ),
+        error_messages={"required": _("Please tick the box to confirm.")},
+    )

@@ -1,4 +1,4 @@
-"""What a supporter sees of their data, and downloads.
+"""What a supporter sees of their data, downloads and erases.
 
 A person's pledge is the one whose address is one of their account's *verified*
 addresses: anyone can type any address into the pledge form, so the proof that
@@ -6,11 +6,15 @@ a pledge is yours is a verified address, nothing else. Everything here works
 from that one definition (`pledges_of`).
 """
 
+import json
 from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from django.db import models
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.models import RoleChange, User
@@ -31,7 +35,11 @@ def verified_addresses(user: User) -> list[str]:
 
 def pledges_of(user: User) -> models.QuerySet:
     """The user's pledges: those of their verified addresses (one, nearly always)."""
-    return Pledge.objects.for_emails(verified_addresses(user)).order_by("-confirmed_at", "pk")
+    return (
+        Pledge.objects.for_emails(verified_addresses(user))
+        .filter(erased_at__isnull=True)
+        .order_by("-confirmed_at", "pk")
+    )
 
 
 def export_data(user: User, now: datetime | None = None) -> dict:
@@ -126,3 +134,56 @@ def _pledge_data(pledge: Pledge) -> dict:
 
 def _time(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def erase(user: User, now: datetime | None = None) -> None:
+    """Erase the user's data for good, in one transaction.
+
+    Their pledges: a confirmed one becomes an anonymous row (counted as before),
+    a pending one goes (Pledge.erase), and with them the log of the emails they
+    were sent and any email still owed. Requests in flight for their addresses
+    go. The account goes, with its addresses, second factors and role grants;
+    the audit logs keep bare ids. Every session that is theirs or names one of
+    their addresses ends. The caller logs the visitor out.
+    """
+    now = now or timezone.now()
+    user_id = user.pk
+    addresses = {
+        address.lower()
+        for address in [
+            user.email,
+            *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+        ]
+        if address
+    }
+    with transaction.atomic():
+        for pledge in pledges_of(user):
+            pledge.erase(now)
+        PledgeRequest.objects.for_emails(verified_addresses(user)).delete()
+        # The admin's history names what it changed ("object_repr"): keep the
+        # entries about this account, not what they called it.
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
+        ).update(object_repr="", change_message="")
+        user.delete()
+        _end_sessions(user_id, addresses)
+
+
+def _end_sessions(user_id: int, addresses: set[str]) -> None:
+    """Delete every session signed in as the user, or that names one of their
+    addresses (a sign-in code requested from another browser, say).
+
+    Reads every session (they live in the database: Django's default engine,
+    which the settings keep): erasure is rare, and a session's data can only be
+    searched once decoded. The address is searched as text, anywhere (a message
+    may quote it): at worst someone whose address contains theirs is signed out.
+    """
+    ended = []
+    for session in Session.objects.iterator():
+        data = session.get_decoded()
+        text = json.dumps(data, default=str, ensure_ascii=False).lower()
+        if data.get("_auth_user_id") == str(user_id) or any(
+            address in text for address in addresses
+        ):
+            ended.append(session.session_key)
+    Session.objects.filter(session_key__in=ended).delete()

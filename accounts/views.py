@@ -1,5 +1,6 @@
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import privacy, services
 from accounts.decorators import staff_view
-from accounts.forms import PreferencesForm, RoleChangeForm
+from accounts.forms import EraseForm, PreferencesForm, RoleChangeForm
 from accounts.models import Role, RoleChange, User
 from accounts.rules import can, moderated_countries, roles_of
 from pledges.forms import WORDING_VERSION
@@ -74,7 +75,7 @@ def change_role(request, action):
     return redirect("staff:roles")
 
 
-# "My pledge": what a signed-in supporter sees, changes and downloads.
+# "My pledge": what a signed-in supporter sees, changes, downloads and erases.
 # Per request, never shared (core.shared_pages serves signed-in visitors alone),
 # and never stored by a cache on the way.
 
@@ -151,3 +152,26 @@ def download_my_data(request):
     # Personal data: no cache on the way, or on a shared computer, may keep it.
     response["Cache-Control"] = "no-store, private"
     return response
+
+
+@login_required
+@never_cache
+@require_http_methods(GET_AND_POST)
+def delete_my_data(request):
+    if request.method != "POST":
+        return render(request, "accounts/delete_my_data.html", {"form": EraseForm()})
+    form = EraseForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/delete_my_data.html", {"form": form}, status=400)
+    return _erase(request)
+
+
+# Whoever holds the session must prove it is them (a code sent to their address,
+# or their second factor) within the last few minutes. allauth keeps this POST
+# aside meanwhile and replays it once they have.
+@reauthentication_required
+def _erase(request):
+    privacy.erase(request.user)
+    logout(request)
+    messages.success(request, _("Your data has been erased. Thank you for your support."))
+    return redirect("campaign:home")

@@ -17,6 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("pledges.urls")),
     path("my-pledge/", account_views.my_pledge, name="my-pledge"),
     path("my-pledge/my-data.json", account_views.download_my_data, name="my-data"),
+    path("my-pledge/delete/", account_views.delete_my_data, name="delete-my-data"),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
     path("admin/", admin.site.urls),

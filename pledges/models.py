@@ -1,7 +1,7 @@
 import secrets
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import connection, models, transaction
 from django.db.models import Q, Sum, Value
@@ -60,9 +60,12 @@ class Pledge(OwedEmail):
         ALREADY_PLEDGED = "already_pledged", _("Already pledged notice")
 
     # The public handle (links, badges); the integer key never leaves the system.
+    # Erasure draws a new one, so old links and badges lead nowhere.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(_("display name"), max_length=100)
-    email = models.EmailField(_("email"), max_length=254)
+    # NULL only once erased: NULLs never collide in the unique index below, and
+    # "" would (two erased pledges, one address).
+    email = models.EmailField(_("email"), max_length=254, null=True)  # noqa: DJ001
     country = CountryField(_("country"))
     language = models.CharField(_("language"), max_length=10)
     # The latest signature for this address (a new one resets the clock).
@@ -81,6 +84,8 @@ class Pledge(OwedEmail):
     )
     # The owner's choice; badges and walls of supporters will honour it.
     show_publicly = models.BooleanField(_("show name publicly"), default=False, db_default=False)
+    # Set when the owner erased their data: the row is then anonymous (see erase).
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -157,10 +162,15 @@ class Pledge(OwedEmail):
 
         A new country moves the pledge's count in the same transaction, so the
         counts stay exact; a new news choice records when, and under which
-        wording, it was made. False if the pledge is not confirmed.
+        wording, it was made. False if the pledge is not (or no longer) confirmed.
         """
         with transaction.atomic():
-            current = Pledge.objects.select_for_update().confirmed().filter(pk=self.pk).first()
+            current = (
+                Pledge.objects.select_for_update()
+                .confirmed()
+                .filter(pk=self.pk, erased_at__isnull=True)
+                .first()
+            )
             if current is None:
                 return False
             changes = {
@@ -182,15 +192,52 @@ class Pledge(OwedEmail):
         self.refresh_from_db()
         return True
 
+    def erase(self, now: datetime) -> None:
+        """Forget, for good, who made this pledge.
+
+        A pending pledge was never counted: it goes. A confirmed one stays as an
+        anonymous row (country and day of confirmation), so the counts stay
+        exactly as they were. Every other column goes back to its default, so a
+        column added later is erased too unless it is added to `kept`; the dates
+        keep only the day, so the row cannot be matched to a request's time.
+        """
+        with transaction.atomic():
+            current = Pledge.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            PledgeEmail.objects.filter(pledge_id=self.pk).delete()
+            if current.confirmed_at is None:
+                Pledge.objects.filter(pk=self.pk, confirmed_at__isnull=True).delete()
+                return
+            day = _day(current.confirmed_at)
+            kept = {
+                "public_id": uuid.uuid4(),
+                "country": current.country.code,
+                "confirmed_at": day,
+                "signed_at": day,
+                "erased_at": _day(now),
+            }
+            blank = {
+                field.attname: field.get_default()
+                for field in Pledge._meta.concrete_fields
+                if not field.primary_key and field.attname not in kept
+            }
+            Pledge.objects.filter(pk=self.pk).update(**blank, **kept)
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
 
 class PledgeEmailQuerySet(models.QuerySet):
     def record(self, pledge_id: int, kind: str, sent_at: datetime) -> bool:
-        """Log an email that has gone out, unless its pledge was deleted
-        meanwhile (the lock waits for a deletion in progress)."""
+        """Log an email that has gone out, unless its pledge was erased (or
+        deleted) meanwhile: the lock waits for an erasure in progress, and an
+        erased pledge keeps no trace of the emails it was sent."""
         with transaction.atomic():
             alive = (
                 Pledge.objects.select_for_update()
-                .filter(pk=pledge_id)
+                .filter(pk=pledge_id, erased_at__isnull=True)
                 .values_list("pk", flat=True)
                 .first()
             )

@@ -87,9 +87,15 @@ def test_my_pledge_passes_the_audit(page, live_server, confirmed):
     assert shown in page.content()
 
 
-def test_my_pledge_without_a_pledge_passes_the_audit(page, live_server):
+def test_my_pledge_without_a_pledge_and_the_delete_page_pass_the_audit(page, live_server):
     signed_in(page, live_server, "sara@example.org")
     audit(page, live_server.url + "/pt/my-pledge/")
+    audit(page, live_server.url + "/my-pledge/delete/")
+    page.get_by_role("button", name="Delete my data").click()  # without ticking the box
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
 
 
 def test_my_pledge_with_errors_passes_the_audit(page, live_server):

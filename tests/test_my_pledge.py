@@ -65,6 +65,7 @@ def test_it_shows_the_supporters_own_pledge(client, anas_pledge):
     assert '<option value="en" selected>' in html
     assert f'name="pledge" value="{anas_pledge.public_id}"' in html
     assert 'href="/my-pledge/my-data.json"' in html
+    assert 'href="/my-pledge/delete/"' in html
     assert "no-store" in response.headers["Cache-Control"]
 
 
