@@ -1,4 +1,4 @@
-"""What a supporter sees of their data, downloads and erases.
+"""What a supporter sees, downloads and erases, and the log of staff access.
 
 A person's pledge is the one whose address is one of their account's *verified*
 addresses: anyone can type any address into the pledge form, so the proof that
@@ -17,7 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.models import RoleChange, User
+from accounts.models import AccessLog, RoleChange, User
 from accounts.rules import moderated_countries, roles_of
 from pledges.models import Pledge, PledgeRequest
 
@@ -187,3 +187,10 @@ def _end_sessions(user_id: int, addresses: set[str]) -> None:
         ):
             ended.append(session.session_key)
     Session.objects.filter(session_key__in=ended).delete()
+
+
+def log_access(actor: User, obj: models.Model, now: datetime | None = None) -> AccessLog:
+    """Record that `actor` opened `obj`'s personal data."""
+    return AccessLog.objects.create(
+        actor=actor, model=obj._meta.label_lower, object_id=str(obj.pk), at=now or timezone.now()
+    )

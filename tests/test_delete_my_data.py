@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 
 from accounts import privacy
 from accounts import services as account_services
-from accounts.models import Role, RoleChange, RoleGrant, User
+from accounts.models import AccessLog, Role, RoleChange, RoleGrant, User
 from pledges import counting, services
 from pledges.models import Pledge, PledgeEmail, PledgeRequest
 from pledges.tokens import make_confirm_token
@@ -53,9 +53,9 @@ def ana_everywhere(client, sign, ana, bruno, django_capture_on_commit_callbacks)
     with news, renamed later on My pledge) and the log of its emails, an email
     still owed to her, a signature of her address still in its table, an
     account with a second factor and a moderator's role (granted by Adam, and
-    her account then changed in the admin), a browser she is signed in on,
-    and a sign-in started elsewhere that names her address. Bruno pledged
-    too. Returns her pledge and that other browser."""
+    her account then changed in the admin), Adam's look at her pledge, a
+    browser she is signed in on, and a sign-in started elsewhere that names
+    her address. Bruno pledged too. Returns her pledge and that other browser."""
     visitor = Client()
     pledge = sign_and_confirm(visitor, sign, ana, wants_updates="on")
     sign_and_confirm(visitor, sign, bruno)
@@ -64,6 +64,7 @@ def ana_everywhere(client, sign, ana, bruno, django_capture_on_commit_callbacks)
     adam = make_persona("administrator")
     account_services.grant_role(adam, user, Role.MODERATOR, "PT")
     LogEntry.objects.log_actions(adam.pk, [user], CHANGE, change_message="Changed email.")
+    privacy.log_access(adam, pledge)
     client.force_login(user)
     data = {"pledge": pledge.public_id, "display_name": "Ana S.", "country": "PT"}
     assert client.post("/my-pledge/", {**data, "language": "pt"}).status_code == 302
@@ -172,7 +173,8 @@ def test_it_erases_every_trace_and_keeps_the_counts(client, ana_everywhere):
     assert not User.objects.filter(pk=user_id).exists()
     assert not Authenticator.objects.filter(user_id=user_id).exists()
     assert not RoleGrant.objects.filter(user_id=user_id).exists()
-    assert RoleChange.objects.count() == audit_rows  # the trail keeps bare ids
+    assert RoleChange.objects.count() == audit_rows  # the trails keep bare ids
+    assert AccessLog.objects.filter(object_id=str(pledge.pk)).exists()
     assert other_browser.get("/my-pledge/").status_code == 302  # signed out there too
     assert client.get(old_link).status_code == 404
     cannot_sign_in("ana@example.org")
