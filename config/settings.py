@@ -192,6 +192,11 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Blue Heart <no-reply@{SITE_HOST}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Who is responsible for supporters' data, shown on the privacy page only where
+# set: the site never invents a legal entity or a contact.
+DATA_CONTROLLER_NAME = env_str("DATA_CONTROLLER_NAME")
+DATA_CONTROLLER_CONTACT = env_str("DATA_CONTROLLER_CONTACT")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -30,7 +30,16 @@ def audit(page, url):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/pt/", "/pledge/", "/pledge/sent/", "/confirm/new-link/", "/confirm/not-a-token/"],
+    [
+        "/",
+        "/pt/",
+        "/pledge/",
+        "/pledge/sent/",
+        "/confirm/new-link/",
+        "/confirm/not-a-token/",
+        "/privacy/",
+        "/pt/privacy/",
+    ],
 )
 def test_it_passes_the_audit(page, live_server, path):
     audit(page, live_server.url + path)
