@@ -1,9 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from pledges.forms import CountrySelect, country_code
+from pledges.forms import NEWS_TEXT, CountrySelect, PledgeDetailsForm, country_code
 
 
 class RoleChangeForm(forms.Form):
@@ -38,3 +39,32 @@ class RoleChangeForm(forms.Form):
         ):
             raise ValidationError(_("A moderator needs a country, and only a moderator has one."))
         return data
+
+
+class PreferencesForm(PledgeDetailsForm):
+    """What the owner of a confirmed pledge may change on "My pledge"."""
+
+    # Which of the user's pledges (nearly always their only one).
+    pledge = forms.UUIDField(widget=forms.HiddenInput)
+    show_publicly = forms.BooleanField(
+        label=_("Show my name publicly with my pledge (on badges and walls of supporters)"),
+        required=False,
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the emails we send you"),
+        choices=settings.LANGUAGES,
+        error_messages={"invalid_choice": _("Please choose a language from the list.")},
+    )
+    wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
+
+    field_order = ["pledge", "display_name", "show_publicly", "country", "language"]
+
+
+class EraseForm(forms.Form):
+    understand = forms.BooleanField(
+        label=_(
+            "I understand that my name, my email and my account will be erased for good, "
+            "and that this cannot be undone."
+        ),
+        error_messages={"required": _("Please tick the box to confirm.")},
+    )

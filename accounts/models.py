@@ -96,3 +96,35 @@ class RoleChange(models.Model):
         return (
             f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.role} {self.country} #{self.subject_id}"
         )
+
+
+class AccessLog(models.Model):
+    """Every time staff opened a supporter's personal data: who, what, when.
+
+    Rows are only ever added (the admin shows them read-only). Like RoleChange,
+    the staff member is a bare id, so the trail outlives their account; the
+    object is named by its model and integer id, which outlive an erasure and
+    never leave the system.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.VIEW)
+    # "<app_label>.<model_name>", e.g. "pledges.pledge".
+    model = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        what = f"{self.action} {self.model} #{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} #{self.actor_id} {what}"

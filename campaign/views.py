@@ -1,8 +1,10 @@
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -11,6 +13,7 @@ from config.celery_app import app as celery_app
 from core.shared_pages import render_shared_page
 from pledges import counting
 from pledges.forms import PledgeForm
+from pledges.services import PENDING_KEPT_FOR
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +30,16 @@ def home(request):
     # The page shows the live count: a copy lives as long as a cached count, so
     # what it shows is at most 2 x COUNTS_TTL (4 s) old, inside the 5 s promise.
     return render_shared_page(request, "campaign/home.html", context, timeout=counting.COUNTS_TTL)
+
+
+@require_safe
+def privacy(request):
+    context = {
+        "controller_name": settings.DATA_CONTROLLER_NAME,
+        "controller_contact": settings.DATA_CONTROLLER_CONTACT,
+        "pending_days": PENDING_KEPT_FOR.days,
+    }
+    return render(request, "campaign/privacy.html", context)
 
 
 @require_safe

@@ -7,7 +7,7 @@ and prints emails to the console, so a fresh checkout works with one command.
 from datetime import timedelta
 from pathlib import Path
 
-from celery.schedules import schedule
+from celery.schedules import crontab, schedule
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -174,6 +174,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pledges.tasks.reconcile_counts",
         "schedule": schedule(timedelta(minutes=10)),
     },
+    # Retention: pledges never confirmed, 30 days after their last signature.
+    # At a fixed time, so restarting the beat never postpones it.
+    "purge-stale": {
+        "task": "pledges.tasks.purge_stale",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 # Email: in development printed to the console, readable (config/console_email.py),
@@ -185,6 +191,11 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Blue Heart <no-reply@{SITE_HOST}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Who is responsible for supporters' data, shown on the privacy page only where
+# set: the site never invents a legal entity or a contact.
+DATA_CONTROLLER_NAME = env_str("DATA_CONTROLLER_NAME")
+DATA_CONTROLLER_CONTACT = env_str("DATA_CONTROLLER_CONTACT")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

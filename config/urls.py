@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from campaign import views as campaign_views
 from pledges import views as pledge_views
 
@@ -14,6 +15,9 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("campaign.urls")),
     path("", include("pledges.urls")),
+    path("my-pledge/", account_views.my_pledge, name="my-pledge"),
+    path("my-pledge/my-data.json", account_views.download_my_data, name="my-data"),
+    path("my-pledge/delete/", account_views.delete_my_data, name="delete-my-data"),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -8,7 +8,8 @@ lock or an open transaction while a mail server is talking:
    holds it, and commits. Whoever holds an unexpired lease is the only sender.
 2. send: outside any transaction.
 3. record: one UPDATE marks it sent, only if the lease is still ours and no new
-   request came in meanwhile (that one is then still owed).
+   request came in meanwhile (that one is then still owed); then the caller's
+   `on_sent(row, now)`, if given, is told what went out (e.g. to log it).
 
 A sender that dies mid-send lets the lease expire; the sweep then hands the row
 out again. So an email may, rarely, go twice (the server took it, the worker
@@ -67,6 +68,9 @@ def _claimable(now: datetime) -> Q:
     )
 
 
+OnSent = Callable[[models.Model, datetime], object]
+
+
 def deliver(
     queryset: models.QuerySet,
     pk: int,
@@ -74,12 +78,15 @@ def deliver(
     *,
     mailer=None,
     now: datetime | None = None,
+    on_sent: OnSent | None = None,
 ) -> bool:
     """Send the email row `pk` owes, if it owes one and no one else is sending it.
 
     `build(row)` returns the message, or None when nothing needs sending any
     more (e.g. a confirmation link for a pledge confirmed meanwhile). True if
-    this call sent (or settled) it.
+    this call sent (or settled) it. `on_sent(row, now)` is called once a message
+    has gone to the mail server, after it is recorded; `row.email_due` is the
+    kind that was sent.
     """
     now = now or timezone.now()
     lease = now + LEASE
@@ -88,10 +95,12 @@ def deliver(
         return False
     row = queryset.get(pk=pk)
     mine = queryset.filter(pk=pk, email_claimed_until=lease)
+    sent = False
     try:
         message = build(row)
         if message is not None:
             (mailer or mail.mailers.default).send_messages([message])
+            sent = True
     except smtplib.SMTPRecipientsRefused:
         # The address will never take mail; trying again would only hammer it.
         logger.warning("recipient refused for %s id=%s; giving up", queryset.model.__name__, pk)
@@ -104,6 +113,8 @@ def deliver(
     ).update(email_due="", email_sent_at=now, email_claimed_until=None)
     if not settled:
         mine.update(email_claimed_until=None)
+    if sent and on_sent is not None:
+        on_sent(row, now)
     return True
 
 
@@ -111,6 +122,8 @@ def deliver_many(
     queryset: models.QuerySet,
     ids: Iterable[int],
     build: Callable[[models.Model], EmailMessage | None],
+    *,
+    on_sent: OnSent | None = None,
 ) -> int:
     """Deliver several rows over one connection to the mail server, opened only
     if something is to be sent; a failure is logged by id and the others still
@@ -120,7 +133,7 @@ def deliver_many(
     try:
         for pk in ids:
             try:
-                sent += deliver(queryset, pk, build, mailer=mailer)
+                sent += deliver(queryset, pk, build, mailer=mailer, on_sent=on_sent)
             except EmailNotSent as error:
                 logger.warning("email not sent: %s; will retry", error)
                 # The connection may be broken after a failure: start afresh.

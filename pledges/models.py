@@ -1,6 +1,7 @@
 import secrets
 import uuid
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from django.db import connection, models, transaction
 from django.db.models import Q, Sum, Value
@@ -29,6 +30,20 @@ class PledgeQuerySet(models.QuerySet):
         # lower() on both sides, as in the unique index, so the index serves it.
         return self.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)))
 
+    def for_emails(self, emails: Iterable[str]):
+        return _for_emails(self, emails)
+
+    def stale(self, before: datetime):
+        """Pending pledges whose last signature is older than `before`."""
+        return self.pending().filter(signed_at__lt=before)
+
+
+def _for_emails(queryset: models.QuerySet, emails: Iterable[str]) -> models.QuerySet:
+    keys = [Lower(Value(email)) for email in emails]
+    if not keys:
+        return queryset.none()
+    return queryset.alias(email_key=Lower("email")).filter(email_key__in=keys)
+
 
 class Pledge(OwedEmail):
     """One address's pledge.
@@ -45,9 +60,12 @@ class Pledge(OwedEmail):
         ALREADY_PLEDGED = "already_pledged", _("Already pledged notice")
 
     # The public handle (links, badges); the integer key never leaves the system.
+    # Erasure draws a new one, so old links and badges lead nowhere.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(_("display name"), max_length=100)
-    email = models.EmailField(_("email"), max_length=254)
+    # NULL only once erased: NULLs never collide in the unique index below, and
+    # "" would (two erased pledges, one address).
+    email = models.EmailField(_("email"), max_length=254, null=True)  # noqa: DJ001
     country = CountryField(_("country"))
     language = models.CharField(_("language"), max_length=10)
     # The latest signature for this address (a new one resets the clock).
@@ -57,6 +75,17 @@ class Pledge(OwedEmail):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     wording_version = models.CharField(_("pledge wording version"), max_length=20, blank=True)
     wants_updates = models.BooleanField(_("wants campaign news"), default=False)
+    # The latest news choice (on the confirmation page or on "My pledge"): when
+    # it was made, and under which wording.
+    news_changed_at = models.DateTimeField(_("news choice made at"), null=True, blank=True)
+    # Defaults in the database too: the signing upsert (raw SQL) leaves them out.
+    news_wording_version = models.CharField(
+        _("news wording version"), max_length=20, blank=True, default="", db_default=""
+    )
+    # The owner's choice; badges and walls of supporters will honour it.
+    show_publicly = models.BooleanField(_("show name publicly"), default=False, db_default=False)
+    # Set when the owner erased their data: the row is then anonymous (see erase).
+    erased_at = models.DateTimeField(_("erased on"), null=True, blank=True)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -109,12 +138,134 @@ class Pledge(OwedEmail):
                 wants_updates=wants_updates,
                 language=language,
                 wording_version=wording_version,
+                news_changed_at=now,
+                news_wording_version=wording_version,
             )
             if updated:
                 CountShard.objects.add(country, 1)
         if updated:
             self.refresh_from_db()
         return bool(updated)
+
+    def change_preferences(
+        self,
+        *,
+        display_name: str,
+        show_publicly: bool,
+        country: str,
+        language: str,
+        wants_updates: bool,
+        wording_version: str,
+        now: datetime,
+    ) -> bool:
+        """The owner's changes to their confirmed pledge, all or nothing.
+
+        A new country moves the pledge's count in the same transaction, so the
+        counts stay exact; a new news choice records when, and under which
+        wording, it was made. False if the pledge is not (or no longer) confirmed.
+        """
+        with transaction.atomic():
+            current = (
+                Pledge.objects.select_for_update()
+                .confirmed()
+                .filter(pk=self.pk, erased_at__isnull=True)
+                .first()
+            )
+            if current is None:
+                return False
+            changes = {
+                "display_name": display_name,
+                "show_publicly": show_publicly,
+                "country": country,
+                "language": language,
+                "wants_updates": wants_updates,
+            }
+            if wants_updates != current.wants_updates:
+                changes |= {"news_changed_at": now, "news_wording_version": wording_version}
+            Pledge.objects.filter(pk=self.pk).update(**changes)
+            old_country = current.country.code
+            if country != old_country:
+                # Always in the same order, so two supporters moving opposite ways
+                # at once cannot deadlock on each other's counter rows.
+                for code, delta in sorted([(old_country, -1), (country, 1)]):
+                    CountShard.objects.add(code, delta)
+        self.refresh_from_db()
+        return True
+
+    def erase(self, now: datetime) -> None:
+        """Forget, for good, who made this pledge.
+
+        A pending pledge was never counted: it goes. A confirmed one stays as an
+        anonymous row (country and day of confirmation), so the counts stay
+        exactly as they were. Every other column goes back to its default, so a
+        column added later is erased too unless it is added to `kept`; the dates
+        keep only the day, so the row cannot be matched to a request's time.
+        """
+        with transaction.atomic():
+            current = Pledge.objects.select_for_update().filter(pk=self.pk).first()
+            if current is None:
+                return
+            PledgeEmail.objects.filter(pledge_id=self.pk).delete()
+            if current.confirmed_at is None:
+                Pledge.objects.filter(pk=self.pk, confirmed_at__isnull=True).delete()
+                return
+            day = _day(current.confirmed_at)
+            kept = {
+                "public_id": uuid.uuid4(),
+                "country": current.country.code,
+                "confirmed_at": day,
+                "signed_at": day,
+                "erased_at": _day(now),
+            }
+            blank = {
+                field.attname: field.get_default()
+                for field in Pledge._meta.concrete_fields
+                if not field.primary_key and field.attname not in kept
+            }
+            Pledge.objects.filter(pk=self.pk).update(**blank, **kept)
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class PledgeEmailQuerySet(models.QuerySet):
+    def record(self, pledge_id: int, kind: str, sent_at: datetime) -> bool:
+        """Log an email that has gone out, unless its pledge was erased (or
+        deleted) meanwhile: the lock waits for an erasure in progress, and an
+        erased pledge keeps no trace of the emails it was sent."""
+        with transaction.atomic():
+            alive = (
+                Pledge.objects.select_for_update()
+                .filter(pk=pledge_id, erased_at__isnull=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if alive is None:
+                return False
+            self.create(pledge_id=pledge_id, kind=kind, sent_at=sent_at)
+        return True
+
+
+class PledgeEmail(models.Model):
+    """An email sent to a pledge's address: which kind, and when (for the
+    supporter's download of their data). Never the address or the text."""
+
+    # In the database, so deleting pledges (the purge, an erasure) is one
+    # conditional DELETE that takes their log with them.
+    pledge = models.ForeignKey(Pledge, on_delete=models.DB_CASCADE, related_name="emails_sent")
+    kind = models.CharField(max_length=30, choices=Pledge.EmailDue.choices)
+    sent_at = models.DateTimeField()
+
+    objects = PledgeEmailQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class PledgeRequestQuerySet(models.QuerySet):
+    def for_emails(self, emails: Iterable[str]):
+        return _for_emails(self, emails)
 
 
 class PledgeRequest(models.Model):
@@ -135,6 +286,8 @@ class PledgeRequest(models.Model):
     received_at = models.DateTimeField()
     # When it was last handed to a worker; the sweep re-queues it if it lingers.
     queued_at = models.DateTimeField()
+
+    objects = PledgeRequestQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["queued_at"], name="pledges_request_queued_idx")]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from core import outbox, queue
 from core.models import JobLease
 from pledges import emails
-from pledges.models import Pledge, PledgeRequest
+from pledges.models import Pledge, PledgeEmail, PledgeRequest
 from pledges.tokens import read_confirm_token
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,11 @@ REQUEST_REQUEUE_AFTER = timedelta(seconds=30)
 SWEEP_LIMIT = 5000
 TASK_BATCH = 50
 SWEEP_LEASE = timedelta(minutes=2)
+# Retention (see the privacy page): a pledge never confirmed is deleted this long
+# after its last signature (its link lasts 14 days); a request still unapplied
+# after a day will never be applied.
+PENDING_KEPT_FOR = timedelta(days=30)
+REQUEST_KEPT_FOR = timedelta(days=1)
 
 APPLY_TASK = "pledges.tasks.apply_requests"
 SEND_TASK = "pledges.tasks.send_pledge_emails"
@@ -163,12 +168,17 @@ def _owe_new_link(request: PledgeRequest, now: datetime) -> int | None:
 
 def send_pledge_emails(pledge_ids: list[int]) -> int:
     """Send what each pledge is owed, over one connection to the mail server."""
-    return outbox.deliver_many(Pledge.objects, pledge_ids, emails.for_pledge)
+    return outbox.deliver_many(Pledge.objects, pledge_ids, emails.for_pledge, on_sent=_log_sent)
 
 
 def send_pledge_email(pledge_id: int, now: datetime | None = None) -> bool:
     """Send what one pledge is owed; raises outbox.EmailNotSent on failure."""
-    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)
+    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now, on_sent=_log_sent)
+
+
+def _log_sent(pledge: Pledge, sent_at: datetime) -> None:
+    # Kind and time only, for the supporter's download of their data.
+    PledgeEmail.objects.record(pledge.pk, pledge.email_due, sent_at)
 
 
 def pledge_for_token(token: str) -> Pledge:
@@ -178,6 +188,24 @@ def pledge_for_token(token: str) -> Pledge:
     pledge that has since been erased.
     """
     return Pledge.objects.get(public_id=read_confirm_token(token))
+
+
+def purge_stale(now: datetime | None = None) -> dict[str, int]:
+    """Delete what we no longer need (beat, daily): pledges left unconfirmed
+    PENDING_KEPT_FOR after their last signature, with the log of the emails they
+    were sent, and requests that were never applied.
+
+    Each is one conditional DELETE: a pledge confirmed at that very moment no
+    longer matches and stays, counted.
+    """
+    now = now or timezone.now()
+    pledges = Pledge.objects.stale(now - PENDING_KEPT_FOR).delete()[1].get(Pledge._meta.label, 0)
+    requests = (
+        PledgeRequest.objects.filter(received_at__lt=now - REQUEST_KEPT_FOR)
+        .delete()[1]
+        .get(PledgeRequest._meta.label, 0)
+    )
+    return {"pledges": pledges, "requests": requests}
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

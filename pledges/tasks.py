@@ -25,3 +25,8 @@ def sweep() -> dict[str, int]:
 @shared_task
 def reconcile_counts() -> dict[str, int]:
     return counting.reconcile_counts()
+
+
+@shared_task
+def purge_stale() -> dict[str, int]:
+    return services.purge_stale()

@@ -66,9 +66,11 @@ GUARANTEES = [
             "tests/test_outbox.py::test_no_transaction_or_row_lock_is_held_while_the_mail_server_talks"
         ],
         "pledges/services.py",
-        "    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)",
+        "    return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now, "
+        "on_sent=_log_sent)",
         "    with transaction.atomic():\n"
-        "        return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now)",
+        "        return outbox.deliver(Pledge.objects, pledge_id, emails.for_pledge, now=now, "
+        "on_sent=_log_sent)",
     ),
     Guarantee(
         "A request that arrives while its previous email is being sent stays owed",
@@ -237,6 +239,100 @@ GUARANTEES = [
         "core/shared_pages.py",
         "if request.user.is_authenticated or len(messages.get_messages(request)):",
         "if False:",
+    ),
+    Guarantee(
+        "A pledge is a supporter's (My pledge) only through a verified address of theirs",
+        ["tests/test_my_pledge.py::test_an_unverified_address_links_to_no_pledge"],
+        "accounts/privacy.py",
+        "EmailAddress.objects.filter(user=user, verified=True)",
+        "EmailAddress.objects.filter(user=user)",
+    ),
+    Guarantee(
+        "Moving country on My pledge moves the count with it: counts stay exact",
+        [
+            "tests/test_my_pledge.py::"
+            "test_it_saves_the_preferences_and_moves_the_count_with_the_country"
+        ],
+        "pledges/models.py",
+        "                for code, delta in sorted([(old_country, -1), (country, 1)]):\n"
+        "                    CountShard.objects.add(code, delta)\n",
+        "                pass\n",
+    ),
+    Guarantee(
+        "The download holds exactly the owner's data and nobody else's",
+        [
+            "tests/test_download_my_data.py::"
+            "test_it_downloads_exactly_what_we_hold_about_the_supporter"
+        ],
+        "accounts/privacy.py",
+        "Pledge.objects.for_emails(verified_addresses(user))",
+        "Pledge.objects.all()",
+    ),
+    Guarantee(
+        "The download lists every email we sent (kind and time)",
+        [
+            "tests/test_download_my_data.py::"
+            "test_it_downloads_exactly_what_we_hold_about_the_supporter"
+        ],
+        "pledges/services.py",
+        "emails.for_pledge, on_sent=_log_sent)",
+        "emails.for_pledge)",
+    ),
+    Guarantee(
+        "Erasure leaves the name in no column of any table",
+        ["tests/test_delete_my_data.py::test_it_erases_every_trace_and_keeps_the_counts"],
+        "pledges/models.py",
+        "if not field.primary_key and field.attname not in kept",
+        'if not field.primary_key and field.attname not in {*kept, "display_name"}',
+    ),
+    Guarantee(
+        "Erasure drops the mail still queued for the supporter",
+        ["tests/test_delete_my_data.py::test_it_erases_every_trace_and_keeps_the_counts"],
+        "accounts/privacy.py",
+        "        PledgeRequest.objects.for_emails(verified_addresses(user)).delete()\n",
+        "",
+    ),
+    Guarantee(
+        "Erasure ends every session that is the supporter's or names their address",
+        ["tests/test_delete_my_data.py::test_it_erases_every_trace_and_keeps_the_counts"],
+        "accounts/privacy.py",
+        "        _end_sessions(user_id, addresses)\n",
+        "",
+    ),
+    Guarantee(
+        "Erasure keeps the counts exactly as they were (a confirmed pledge stays, anonymous)",
+        ["tests/test_delete_my_data.py::test_it_erases_every_trace_and_keeps_the_counts"],
+        "pledges/models.py",
+        "            if current.confirmed_at is None:\n"
+        "                Pledge.objects.filter(pk=self.pk, confirmed_at__isnull=True).delete()",
+        "            if True:\n                Pledge.objects.filter(pk=self.pk).delete()",
+    ),
+    Guarantee(
+        "The purge deletes pledges left unconfirmed 30 days after their last signature",
+        [
+            "tests/test_purge.py::"
+            "test_it_deletes_a_pledge_left_unconfirmed_for_30_days_and_nothing_else"
+        ],
+        "pledges/services.py",
+        "    pledges = Pledge.objects.stale(now - PENDING_KEPT_FOR).delete()",
+        "    pledges = Pledge.objects.none().delete()",
+    ),
+    Guarantee(
+        "The purge never deletes a confirmed pledge",
+        [
+            "tests/test_purge.py::"
+            "test_it_deletes_a_pledge_left_unconfirmed_for_30_days_and_nothing_else"
+        ],
+        "pledges/models.py",
+        "        return self.pending().filter(signed_at__lt=before)",
+        "        return self.filter(signed_at__lt=before)",
+    ),
+    Guarantee(
+        "Staff views of a supporter's personal data are logged",
+        ["tests/test_access_log.py::test_opening_a_pledge_logs_who_which_and_when"],
+        "accounts/admin.py",
+        '            privacy.log_access(request.user, shown["original"])',
+        "            pass",
     ),
     Guarantee(
         "Every GET URL answers HEAD",

@@ -25,6 +25,7 @@ from config.celery_app import app as celery_app
 from core.queue import broker_breaker
 from pledges.forms import WORDING_VERSION
 from pledges.models import Pledge
+from tests.staff import make_user
 
 ANA = {
     "display_name": "Ana Silva",
@@ -120,6 +121,15 @@ def signed_pledge(sign, ana):
     sign(ana)
     assert len(mail.outbox) == 1
     return Pledge.objects.get(email="ana@example.org"), confirm_path(mail.outbox[0])
+
+
+def signed_in_supporter(client, email, country, display_name, **pledge_fields):
+    """A pledge, and an account whose verified address is the pledge's, signed
+    in on `client`. Returns (user, pledge)."""
+    pledge = make_pledge(email, country, display_name=display_name, **pledge_fields)
+    user = make_user(email)
+    client.force_login(user)
+    return user, pledge
 
 
 def make_pledge(email, country, *, confirmed=True, display_name="Someone", wants_updates=False):

@@ -2,9 +2,11 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.test import Client
 
 from pledges.tokens import make_confirm_token
 from tests.conftest import make_pledge
+from tests.staff import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +30,16 @@ def audit(page, url):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/pt/", "/pledge/", "/pledge/sent/", "/confirm/new-link/", "/confirm/not-a-token/"],
+    [
+        "/",
+        "/pt/",
+        "/pledge/",
+        "/pledge/sent/",
+        "/confirm/new-link/",
+        "/confirm/not-a-token/",
+        "/privacy/",
+        "/pt/privacy/",
+    ],
 )
 def test_it_passes_the_audit(page, live_server, path):
     audit(page, live_server.url + path)
@@ -58,6 +69,50 @@ def test_the_confirmation_page_with_errors_passes_the_audit(page, live_server):
 def test_a_form_with_errors_passes_the_audit(page, live_server):
     page.goto(live_server.url + "/pledge/")
     page.get_by_role("button", name="Take the pledge").click()
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
+def signed_in(page, live_server, email):
+    """Give the browser the session of the account with this address."""
+    client = Client()
+    client.force_login(make_user(email))
+    page.context.add_cookies(
+        [
+            {"name": name, "value": morsel.value, "url": live_server.url}
+            for name, morsel in client.cookies.items()
+        ]
+    )
+
+
+@pytest.mark.parametrize("confirmed", [True, False], ids=["confirmed", "pending"])
+def test_my_pledge_passes_the_audit(page, live_server, confirmed):
+    make_pledge("ana@example.org", "PT", display_name="Ana Silva", confirmed=confirmed)
+    signed_in(page, live_server, "ana@example.org")
+    audit(page, live_server.url + "/my-pledge/")
+    shown = "Save my changes" if confirmed else "waits for confirmation"
+    assert shown in page.content()
+
+
+def test_my_pledge_without_a_pledge_and_the_delete_page_pass_the_audit(page, live_server):
+    signed_in(page, live_server, "sara@example.org")
+    audit(page, live_server.url + "/pt/my-pledge/")
+    audit(page, live_server.url + "/my-pledge/delete/")
+    page.get_by_role("button", name="Delete my data").click()  # without ticking the box
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
+def test_my_pledge_with_errors_passes_the_audit(page, live_server):
+    make_pledge("ana@example.org", "PT", display_name="Ana Silva")
+    signed_in(page, live_server, "ana@example.org")
+    page.goto(live_server.url + "/my-pledge/")
+    page.get_by_label("Your name, as it may appear on your badge").fill("")
+    page.get_by_role("button", name="Save my changes").click()
     page.wait_for_load_state()
     assert "Please correct the errors below." in page.content()
     results = Axe().run(page, options=AUDIT)

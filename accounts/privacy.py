@@ -1,0 +1,196 @@
+"""What a supporter sees, downloads and erases, and the log of staff access.
+
+A person's pledge is the one whose address is one of their account's *verified*
+addresses: anyone can type any address into the pledge form, so the proof that
+a pledge is yours is a verified address, nothing else. Everything here works
+from that one definition (`pledges_of`).
+"""
+
+import json
+from datetime import datetime
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.sessions.models import Session
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts.models import AccessLog, RoleChange, User
+from accounts.rules import moderated_countries, roles_of
+from pledges.models import Pledge, PledgeRequest
+
+# The version of the download's layout; bump it when a key changes meaning.
+EXPORT_FORMAT = 1
+
+
+def verified_addresses(user: User) -> list[str]:
+    return list(
+        EmailAddress.objects.filter(user=user, verified=True)
+        .order_by("-primary", "email")
+        .values_list("email", flat=True)
+    )
+
+
+def pledges_of(user: User) -> models.QuerySet:
+    """The user's pledges: those of their verified addresses (one, nearly always)."""
+    return (
+        Pledge.objects.for_emails(verified_addresses(user))
+        .filter(erased_at__isnull=True)
+        .order_by("-confirmed_at", "pk")
+    )
+
+
+def export_data(user: User, now: datetime | None = None) -> dict:
+    """Everything we hold about the user, and nothing about anyone else."""
+    now = now or timezone.now()
+    addresses = verified_addresses(user)
+    pledges = pledges_of(user).prefetch_related("emails_sent")
+    return {
+        "format": EXPORT_FORMAT,
+        "generated_at": _time(now),
+        "account": {
+            "username": user.username,
+            "name": user.name,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in EmailAddress.objects.filter(user=user).order_by("email")
+            ],
+            "joined_at": _time(user.date_joined),
+            "last_login_at": _time(user.last_login),
+            "has_password": user.has_usable_password(),
+        },
+        "roles": sorted(roles_of(user)),
+        "moderated_countries": sorted(moderated_countries(user)),
+        "role_changes": [
+            {
+                "action": change.action,
+                "role": change.role,
+                "country": change.country.code or None,
+                "at": _time(change.at),
+            }
+            for change in RoleChange.objects.filter(subject_id=user.pk).order_by("at", "id")
+        ],
+        # Which second factors are set up, never their secrets.
+        "two_factor_authenticators": [
+            {
+                "type": authenticator.type,
+                "created_at": _time(authenticator.created_at),
+                "last_used_at": _time(authenticator.last_used_at),
+            }
+            for authenticator in Authenticator.objects.filter(user=user).order_by("type", "pk")
+        ],
+        "pledges": [_pledge_data(pledge) for pledge in pledges],
+        "requests_in_progress": [
+            {
+                "kind": request.kind,
+                "email": request.email,
+                "display_name": request.display_name,
+                "country": request.country.code or None,
+                "language": request.language,
+                "received_at": _time(request.received_at),
+            }
+            for request in PledgeRequest.objects.for_emails(addresses).order_by("received_at")
+        ],
+    }
+
+
+def _pledge_data(pledge: Pledge) -> dict:
+    return {
+        "public_id": str(pledge.public_id),
+        "email": pledge.email,
+        "display_name": pledge.display_name,
+        "show_publicly": pledge.show_publicly,
+        "country": pledge.country.code,
+        "language": pledge.language,
+        "signed_at": _time(pledge.signed_at),
+        "confirmed_at": _time(pledge.confirmed_at),
+        "consents": {
+            "pledge": {
+                "given_at": _time(pledge.confirmed_at),
+                "wording_version": pledge.wording_version or None,
+            },
+            "campaign_news": {
+                "wants_news": pledge.wants_updates,
+                "choice_made_at": _time(pledge.news_changed_at),
+                "wording_version": pledge.news_wording_version or None,
+            },
+        },
+        "emails_sent": [
+            {"kind": email.kind, "sent_at": _time(email.sent_at)}
+            for email in sorted(pledge.emails_sent.all(), key=lambda email: email.sent_at)
+        ],
+        "email_waiting_to_be_sent": (
+            {"kind": pledge.email_due, "requested_at": _time(pledge.email_requested_at)}
+            if pledge.email_due
+            else None
+        ),
+    }
+
+
+def _time(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def erase(user: User, now: datetime | None = None) -> None:
+    """Erase the user's data for good, in one transaction.
+
+    Their pledges: a confirmed one becomes an anonymous row (counted as before),
+    a pending one goes (Pledge.erase), and with them the log of the emails they
+    were sent and any email still owed. Requests in flight for their addresses
+    go. The account goes, with its addresses, second factors and role grants;
+    the audit logs keep bare ids. Every session that is theirs or names one of
+    their addresses ends. The caller logs the visitor out.
+    """
+    now = now or timezone.now()
+    user_id = user.pk
+    addresses = {
+        address.lower()
+        for address in [
+            user.email,
+            *EmailAddress.objects.filter(user=user).values_list("email", flat=True),
+        ]
+        if address
+    }
+    with transaction.atomic():
+        for pledge in pledges_of(user):
+            pledge.erase(now)
+        PledgeRequest.objects.for_emails(verified_addresses(user)).delete()
+        # The admin's history names what it changed ("object_repr"): keep the
+        # entries about this account, not what they called it.
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(user_id)
+        ).update(object_repr="", change_message="")
+        user.delete()
+        _end_sessions(user_id, addresses)
+
+
+def _end_sessions(user_id: int, addresses: set[str]) -> None:
+    """Delete every session signed in as the user, or that names one of their
+    addresses (a sign-in code requested from another browser, say).
+
+    Reads every session (they live in the database: Django's default engine,
+    which the settings keep): erasure is rare, and a session's data can only be
+    searched once decoded. The address is searched as text, anywhere (a message
+    may quote it): at worst someone whose address contains theirs is signed out.
+    """
+    ended = []
+    for session in Session.objects.iterator():
+        data = session.get_decoded()
+        text = json.dumps(data, default=str, ensure_ascii=False).lower()
+        if data.get("_auth_user_id") == str(user_id) or any(
+            address in text for address in addresses
+        ):
+            ended.append(session.session_key)
+    Session.objects.filter(session_key__in=ended).delete()
+
+
+def log_access(actor: User, obj: models.Model, now: datetime | None = None) -> AccessLog:
+    """Record that `actor` opened `obj`'s personal data."""
+    return AccessLog.objects.create(
+        actor=actor, model=obj._meta.label_lower, object_id=str(obj.pk), at=now or timezone.now()
+    )
