@@ -5,8 +5,13 @@ AccessLog row (who, what, when) before anything is shown. The pledges are here,
 with the log, and read-only: supporters change their pledge themselves.
 """
 
-from django.contrib import admin
+from allauth.account.decorators import reauthentication_required
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import privacy
@@ -69,9 +74,38 @@ class PledgeAdmin(AccessLogged, ReadOnly, admin.ModelAdmin):
         "erased_at",
     ]
 
+    change_form_template = "admin/pledges/pledge/change_form.html"
+
     @admin.display(boolean=True, description=_("confirmed"))
     def confirmed(self, pledge: Pledge) -> bool:
         return pledge.is_confirmed
+
+    def get_urls(self):
+        erase = reauthentication_required(self.erase_view, allow_get=True)
+        return [
+            path(
+                "<path:object_id>/erase/",
+                self.admin_site.admin_view(erase),
+                name="pledges_pledge_erase",
+            ),
+            *super().get_urls(),
+        ]
+
+    def erase_view(self, request, object_id):
+        """Erase a supporter's data on their behalf: a confirmation page, then a
+        POST behind a fresh second factor; logged like any access."""
+        pledge = self.get_object(request, object_id)
+        if pledge is None or pledge.erased_at is not None:
+            raise Http404
+        if request.method == "POST":
+            if request.POST.get("confirm") != "yes":
+                messages.error(request, _("Tick the box to confirm the erasure."))
+            else:
+                privacy.erase_on_behalf(request.user, pledge)
+                messages.success(request, _("The supporter's data has been erased."))
+                return redirect("admin:pledges_pledge_changelist")
+        context = {**self.admin_site.each_context(request), "pledge": pledge, "opts": self.opts}
+        return TemplateResponse(request, "admin/pledges/pledge/erase.html", context)
 
 
 @admin.register(AccessLog)

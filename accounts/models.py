@@ -109,6 +109,7 @@ class AccessLog(models.Model):
 
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
+        ERASE = "erase", _("Erased on the supporter's behalf")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

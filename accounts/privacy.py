@@ -189,8 +189,34 @@ def _end_sessions(user_id: int, addresses: set[str]) -> None:
     Session.objects.filter(session_key__in=ended).delete()
 
 
-def log_access(actor: User, obj: models.Model, now: datetime | None = None) -> AccessLog:
-    """Record that `actor` opened `obj`'s personal data."""
+def log_access(
+    actor: User, obj: models.Model, now: datetime | None = None, action: str = AccessLog.Action.VIEW
+) -> AccessLog:
+    """Record that `actor` opened (or erased) `obj`'s personal data."""
     return AccessLog.objects.create(
-        actor=actor, model=obj._meta.label_lower, object_id=str(obj.pk), at=now or timezone.now()
+        actor=actor,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        at=now or timezone.now(),
     )
+
+
+def erase_on_behalf(actor: User, pledge: Pledge, now: datetime | None = None) -> None:
+    """An administrator erases a supporter's data at their request (they wrote
+    in, say): the pledge, any account whose verified address is the pledge's,
+    and requests in flight for that address, as if the supporter had pressed
+    the button themselves. Logged, in the same transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        log_access(actor, pledge, now, action=AccessLog.Action.ERASE)
+        if pledge.email:
+            owners = User.objects.filter(
+                pk__in=EmailAddress.objects.filter(
+                    email__iexact=pledge.email, verified=True
+                ).values("user_id")
+            )
+            for owner in owners:
+                erase(owner, now)
+            PledgeRequest.objects.for_emails([pledge.email]).delete()
+        pledge.erase(now)
