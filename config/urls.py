@@ -15,5 +15,6 @@ urlpatterns += i18n_patterns(
     path("", include("campaign.urls")),
     path("", include("pledges.urls")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     prefix_default_language=False,
 )

@@ -9,6 +9,7 @@ that show nothing about who is asking (no names, no messages, no errors).
 import secrets
 from collections.abc import Callable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -26,6 +27,9 @@ def render_shared_page(
     cache = caches["local"]
     html = cache.get(key)
     if html is None:
-        html = render_to_string(template_name, {**context(), "csrf_token": CSRF_SLOT}, request)
+        # Rendered as for an anonymous visitor, whoever happens to ask first: the
+        # header shows who is signed in, and a copy serves everyone.
+        shared = {**context(), "csrf_token": CSRF_SLOT, "user": AnonymousUser()}
+        html = render_to_string(template_name, shared, request)
         cache.set(key, html, timeout)
     return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))
