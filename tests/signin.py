@@ -1,10 +1,16 @@
 """Helpers for the tests of signing in (django-allauth): people with accounts,
 the code an email carries, and a stand-in for the page signing in lands on."""
 
+import base64
+import hashlib
+import hmac
 import re
+import struct
+import time
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
@@ -37,3 +43,29 @@ def my_pledge_route(settings):
         reverse("my-pledge")
     except NoReverseMatch:
         settings.ROOT_URLCONF = "tests.urls_awaiting_my_pledge"
+
+
+def sign_in_in_browser(
+    page, base_url: str, address: str, *, lands_on: str = "**/my-pledge/"
+) -> None:
+    """Sign in through the real pages, as a person would: the header's link, the
+    address, the code from the email (the test mailer's outbox)."""
+    page.goto(f"{base_url}/")
+    page.locator("header").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email").fill(address)
+    page.get_by_role("button", name="Email me a sign-in code").click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    page.get_by_label("Code").fill(code_in(mail.outbox[-1]))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url(lands_on)
+
+
+def totp_code(secret: str, at: float | None = None) -> str:
+    """The code an authenticator app shows now for this secret (RFC 6238: SHA-1,
+    30-second steps, 6 digits, allauth's defaults)."""
+    counter = int((time.time() if at is None else at) // 30)
+    key = base64.b32decode(secret, casefold=True)
+    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
