@@ -63,7 +63,8 @@ SITE_URL = env_site_url("SITE_URL", default="http://127.0.0.1:8000")
 SITE_HOST = SITE_URL.split("://", 1)[1].split(":", 1)[0]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, behind our rules and MFA (accounts/admin_site.py).
+    "accounts.apps.BlueHeartAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "campaign.context_processors.languages",
+                "accounts.context_processors.staff",
             ],
         },
     },

@@ -14,7 +14,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("campaign.urls")),
     path("", include("pledges.urls")),
-    path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("staff/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

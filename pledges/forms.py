@@ -40,6 +40,14 @@ def _country_options(language: str) -> str:
     return format_html_join("", '<option value="{}">{}</option>', countries)
 
 
+def country_code(value: str) -> str:
+    """The ISO code of a country on the list, or a translated error."""
+    code = value.upper()
+    if code not in _country_codes():
+        raise ValidationError(_("Please choose a country from the list."), code="invalid")
+    return code
+
+
 class CountrySelect(forms.Select):
     def render(self, name, value, attrs=None, renderer=None):
         options = _country_options(get_language())
@@ -78,10 +86,7 @@ class PledgeDetailsForm(forms.Form):
     )
 
     def clean_country(self) -> str:
-        code = self.cleaned_data["country"].upper()
-        if code not in _country_codes():
-            raise ValidationError(_("Please choose a country from the list."), code="invalid")
-        return code
+        return country_code(self.cleaned_data["country"])
 
 
 class PledgeForm(PledgeDetailsForm):

@@ -6,7 +6,8 @@ from django.core import mail
 
 from pledges.tokens import make_confirm_token
 from tests.conftest import make_pledge
-from tests.signin import code_in, make_account, my_pledge_route, sign_in_in_browser  # noqa: F401
+from tests.signin import code_in, sign_in_in_browser
+from tests.staff import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +79,7 @@ def test_a_form_with_errors_passes_the_audit(page, live_server):
 
 
 def test_the_sign_in_code_page_passes_the_audit_with_and_without_errors(page, live_server):
-    make_account("ana@example.org")
+    make_user("ana@example.org")
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("Email").fill("ana@example.org")
     page.get_by_role("button", name="Email me a sign-in code").click()
@@ -93,9 +94,8 @@ def test_the_sign_in_code_page_passes_the_audit_with_and_without_errors(page, li
     assert results.violations_count == 0, results.generate_snapshot()
 
 
-@pytest.mark.usefixtures("my_pledge_route")
 def test_the_account_and_two_factor_pages_pass_the_audit(page, live_server):
-    make_account("marta@example.org")
+    make_user("marta@example.org")
     sign_in_in_browser(page, live_server.url, "marta@example.org")
     for path in ["/accounts/email/", "/accounts/2fa/", "/accounts/logout/"]:
         audit(page, live_server.url + path)

@@ -8,18 +8,12 @@ import pytest
 from allauth.mfa.models import Authenticator
 from django.core import mail
 
-from tests.signin import (  # noqa: F401 - my_pledge_route is a fixture
-    code_in,
-    make_account,
-    my_pledge_route,
-    sign_in_in_browser,
-    totp_code,
-)
+from tests.signin import code_in, sign_in_in_browser
+from tests.staff import make_user, totp_code
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("my_pledge_route"),
 ]
 
 
@@ -31,20 +25,19 @@ def page(browser):
 
 
 def test_it_signs_in_and_out_without_javascript(page, live_server):
-    make_account("ana@example.org")
+    make_user("ana@example.org")
     sign_in_in_browser(page, live_server.url, "ana@example.org")
 
     page.goto(live_server.url + "/accounts/email/")
     header = page.locator("header")
     assert "Signed in as ana@example.org" in header.inner_text()
-    header.get_by_role("link", name="Sign out").click()
-    page.get_by_role("button", name="Sign Out").click()
+    header.get_by_role("button", name="Sign out").click()
     page.wait_for_url(live_server.url + "/")
     assert page.locator("header").get_by_role("link", name="Sign in").is_visible()
 
 
 def test_it_signs_in_in_portuguese_without_javascript(page, live_server):
-    make_account("ana@example.org")
+    make_user("ana@example.org")
     page.goto(live_server.url + "/pt/")
     page.locator("header").get_by_role("link", name="Iniciar sessão").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Iniciar sessão"
@@ -57,7 +50,7 @@ def test_it_signs_in_in_portuguese_without_javascript(page, live_server):
 
 
 def test_it_sets_up_an_authenticator_app_without_javascript(page, live_server):
-    marta = make_account("marta@example.org")
+    marta = make_user("marta@example.org")
     sign_in_in_browser(page, live_server.url, "marta@example.org")
 
     page.goto(live_server.url + "/accounts/2fa/")
@@ -83,8 +76,8 @@ def test_it_sets_up_an_authenticator_app_without_javascript(page, live_server):
     }
 
     # The next time she signs in, the code from the email is not enough.
-    page.locator("header").get_by_role("link", name="Sign out").click()
-    page.get_by_role("button", name="Sign Out").click()
+    page.locator("header").get_by_role("button", name="Sign out").click()
+    page.wait_for_url(live_server.url + "/")
     sign_in_in_browser(
         page, live_server.url, "marta@example.org", lands_on="**/accounts/2fa/authenticate/"
     )

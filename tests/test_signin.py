@@ -12,9 +12,10 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import User
 from tests.browserless import CSRF_INPUT, Visitor
-from tests.signin import code_in, make_account, my_pledge_route  # noqa: F401 - a fixture
+from tests.signin import code_in
+from tests.staff import make_user
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("my_pledge_route")]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 ANA = "ana@example.org"
 BRUNO = "bruno@example.org"
@@ -27,7 +28,7 @@ def signed_in(visitor: Visitor) -> bool:
 
 
 def test_it_signs_in_with_the_code_from_the_email(live_server, smtp_inbox):
-    make_account(ANA)
+    make_user(ANA)
     ana = Visitor(live_server.url)
 
     status, url, _page = ana.submit("/accounts/login/code/", {"email": ANA})
@@ -45,7 +46,7 @@ def test_it_signs_in_with_the_code_from_the_email(live_server, smtp_inbox):
 
 
 def test_it_lands_a_portuguese_supporter_on_the_portuguese_page(live_server, smtp_inbox):
-    make_account(ANA)
+    make_user(ANA)
     ana = Visitor(live_server.url)
     ana.submit("/pt/accounts/login/", {"login": ANA})
     [(_recipients, message)] = smtp_inbox.wait_for(1)
@@ -83,7 +84,7 @@ def masked(page: str, address: str) -> str:
     ("path", "field"), [("/accounts/login/code/", "email"), ("/accounts/signup/", "email")]
 )
 def test_it_answers_an_address_with_an_account_as_one_without(live_server, smtp_inbox, path, field):
-    make_account(ANA)
+    make_user(ANA)
     ana, bruno = Visitor(live_server.url), Visitor(live_server.url)
     ana_status, ana_url, ana_page = ana.submit(path, {field: ANA})
     bruno_status, bruno_url, bruno_page = bruno.submit(path, {field: BRUNO})
@@ -98,7 +99,7 @@ def test_it_answers_an_address_with_an_account_as_one_without(live_server, smtp_
 
 
 def test_it_refuses_a_wrong_code_with_a_translated_error(live_server, smtp_inbox):
-    make_account(ANA)
+    make_user(ANA)
     ana = Visitor(live_server.url)
     ana.submit("/pt/accounts/login/code/", {"email": ANA})
     smtp_inbox.wait_for(1)
@@ -111,7 +112,7 @@ def test_it_refuses_a_wrong_code_with_a_translated_error(live_server, smtp_inbox
 
 
 def test_it_stops_taking_codes_after_three_wrong_ones(live_server, smtp_inbox):
-    make_account(ANA)
+    make_user(ANA)
     ana = Visitor(live_server.url)
     ana.submit("/accounts/login/code/", {"email": ANA})
     [(_recipients, message)] = smtp_inbox.wait_for(1)
@@ -128,7 +129,7 @@ def test_it_stops_taking_codes_after_three_wrong_ones(live_server, smtp_inbox):
 
 
 def test_it_limits_how_often_one_address_can_ask_for_a_code(live_server, smtp_inbox):
-    make_account(ANA)
+    make_user(ANA)
     for _request in range(3):  # allauth's default: 3 a minute for one address
         Visitor(live_server.url).submit("/accounts/login/code/", {"email": ANA})
     smtp_inbox.wait_for(3)

@@ -9,7 +9,7 @@ emails, which go out in the language of the page that asked for them."""
 import pytest
 from django.core import mail
 
-from tests.signin import make_account
+from tests.staff import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ ALLAUTH_WORDS = {
 @pytest.mark.parametrize("prefix", ALLAUTH_WORDS)
 def test_it_signs_in_in_the_language_of_the_page(client, prefix):
     words = ALLAUTH_WORDS[prefix]
-    make_account("ana@example.org")
+    make_user("ana@example.org")
 
     assert words["placeholder"] in client.get(f"{prefix}/accounts/login/").content.decode()
     response = client.post(f"{prefix}/accounts/login/", {"login": "ana@example.org"}, follow=True)

@@ -1,0 +1,80 @@
+"""Who may do what: the one place permissions are decided.
+
+Views, templates and later issues ask `can(user, action, obj)`; nothing else
+compares role names. Staff pages additionally require MFA (accounts.decorators).
+"""
+
+from allauth.mfa.utils import is_mfa_enabled
+
+from accounts.models import Role
+
+# What each role may do; moderators' actions are also scoped to their countries.
+_ALLOWED = {
+    "view_staff_area": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
+    "edit_country": {Role.MODERATOR, Role.ADMINISTRATOR},
+    "send_updates": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
+    "view_counts": {Role.ORGANISER, Role.ADMINISTRATOR},
+    "export": {Role.ORGANISER, Role.ADMINISTRATOR},
+    "manage_roles": {Role.ORGANISER, Role.ADMINISTRATOR},
+    "use_admin": {Role.ADMINISTRATOR},
+    "view_personal_data": {Role.ADMINISTRATOR},
+}
+# Actions on a country that a moderator may take only for their own countries.
+_COUNTRY_SCOPED = {"edit_country", "send_updates"}
+# Which roles a holder of a role may grant and revoke.
+_GRANTABLE = {
+    Role.ADMINISTRATOR: {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
+    Role.ORGANISER: {Role.MODERATOR},
+}
+
+
+def roles_of(user) -> frozenset[str]:
+    """The user's staff roles (cached on the user object for the request)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_blueheart_roles", None)
+    if cached is None:
+        grants = set(user.role_grants.values_list("role", flat=True))
+        if user.is_superuser:
+            grants.add(Role.ADMINISTRATOR)
+        cached = user._blueheart_roles = frozenset(grants)
+    return cached
+
+
+def moderated_countries(user) -> frozenset[str]:
+    if Role.MODERATOR not in roles_of(user):
+        return frozenset()
+    countries = user.role_grants.filter(role=Role.MODERATOR).values_list("country", flat=True)
+    return frozenset(str(code) for code in countries)
+
+
+def is_staff_member(user) -> bool:
+    return bool(roles_of(user))
+
+
+def needs_mfa(user) -> bool:
+    """Staff must have a second factor before any staff page opens."""
+    return is_staff_member(user) and not is_mfa_enabled(user)
+
+
+def can(user, action: str, obj=None) -> bool:
+    """May `user` take `action` (on `obj`)?
+
+    - a role, for "grant" and "revoke";
+    - a country code (or an object with `.code`), for country-scoped actions;
+    - nothing, for the others.
+    """
+    roles = roles_of(user)
+    if action in ("grant", "revoke"):
+        return any(str(obj) in _GRANTABLE.get(role, ()) for role in roles)
+    allowed = _ALLOWED.get(action)
+    if allowed is None:
+        raise ValueError(f"unknown action {action!r}")
+    if not roles & allowed:
+        return False
+    if action in _COUNTRY_SCOPED and obj is not None and Role.ADMINISTRATOR not in roles:
+        code = str(getattr(obj, "code", obj)).upper()
+        if Role.ORGANISER in roles and action == "send_updates":
+            return True
+        return code in moderated_countries(user)
+    return True

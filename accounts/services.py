@@ -1,0 +1,66 @@
+"""Granting and revoking roles: each change and its audit row in one transaction."""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, RoleChange, RoleGrant, User
+from accounts.rules import can
+
+
+def grant_role(
+    actor: User, subject: User, role: str, country: str = "", now: datetime | None = None
+) -> bool:
+    """Give `subject` the role (a moderator: for `country`). False if they had it."""
+    _check(actor, "grant", role, country)
+    now = now or timezone.now()
+    with transaction.atomic():
+        if role == Role.ADMINISTRATOR:
+            changed = User.objects.filter(pk=subject.pk, is_superuser=False).update(
+                is_superuser=True, is_staff=True
+            )
+        else:
+            _grant, changed = RoleGrant.objects.get_or_create(
+                user=subject, role=role, country=country, defaults={"granted_at": now}
+            )
+        if changed:
+            _log(actor, subject, RoleChange.Action.GRANT, role, country, now)
+    return bool(changed)
+
+
+def revoke_role(
+    actor: User, subject: User, role: str, country: str = "", now: datetime | None = None
+) -> bool:
+    """Take the role away. False if they did not have it."""
+    _check(actor, "revoke", role, country)
+    now = now or timezone.now()
+    with transaction.atomic():
+        if role == Role.ADMINISTRATOR:
+            if actor.pk == subject.pk:
+                raise ValidationError(_("You cannot revoke your own administrator role."))
+            changed = User.objects.filter(pk=subject.pk, is_superuser=True).update(
+                is_superuser=False, is_staff=False
+            )
+        else:
+            changed, _kinds = RoleGrant.objects.filter(
+                user=subject, role=role, country=country
+            ).delete()
+        if changed:
+            _log(actor, subject, RoleChange.Action.REVOKE, role, country, now)
+    return bool(changed)
+
+
+def _check(actor: User, action: str, role: str, country: str) -> None:
+    if not can(actor, action, role):
+        raise PermissionDenied
+    if (role == Role.MODERATOR) != bool(country):
+        raise ValidationError(_("A moderator needs a country, and only a moderator has one."))
+
+
+def _log(actor: User, subject: User, action: str, role: str, country: str, now: datetime) -> None:
+    RoleChange.objects.create(
+        actor=actor, subject=subject, action=action, role=role, country=country, at=now
+    )

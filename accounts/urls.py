@@ -1,0 +1,12 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", views.staff_home, name="home"),
+    path("roles/", views.roles, name="roles"),
+    path("roles/grant/", views.change_role, {"action": "grant"}, name="grant"),
+    path("roles/revoke/", views.change_role, {"action": "revoke"}, name="revoke"),
+]
