@@ -208,10 +208,39 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Signing in (django-allauth): email addresses only, and the way in is a code sent
+# by email. Signing up asks for the address alone, verified by a code too; without
+# a password field at sign-up, allauth's sign-in form has none either, so it sends
+# a code. allauth's rate limits are on (its defaults, kept in the cache).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
+# The same answer and the same email traffic whether or not an address has an
+# account: the site never tells who has one (allauth's default, stated here).
+ACCOUNT_PREVENT_ENUMERATION = True
+# accounts.User keeps AbstractUser's unique username; the adapter fills it with a
+# random value, so it holds nothing personal, and people are shown by address.
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
+# No "Remember me" box: it applies to password sign-ins only, so beside a code it
+# would do nothing. A session lasts SESSION_COOKIE_AGE either way.
+ACCOUNT_SESSION_REMEMBER = True
+# Our subjects name the campaign themselves (templates/account/email/).
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+LOGIN_URL = "account_login"
+# URL names, reversed in the visitor's language (/pt/my-pledge/).
+LOGIN_REDIRECT_URL = "my-pledge"
+LOGOUT_REDIRECT_URL = "campaign:home"
+# Two-factor authentication (allauth.mfa): an authenticator app with recovery
+# codes, both usable without JavaScript. WebAuthn is left out: adding or using a
+# security key needs JavaScript, and without it allauth's pages offer a button
+# that does nothing; every page here works without JavaScript.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Blue Heart"
 
 # Languages: the six UN languages and Portuguese are the goal; catalogs arrive
 # language by language, and a language is listed here once its pages exist.

@@ -190,6 +190,13 @@ GUARANTEES = [
         "html",
     ),
     Guarantee(
+        "Signing in and signing up answer an address with an account as one without",
+        ["tests/test_signin.py::test_it_answers_an_address_with_an_account_as_one_without"],
+        "config/settings.py",
+        "ACCOUNT_PREVENT_ENUMERATION = True",
+        "ACCOUNT_PREVENT_ENUMERATION = False",
+    ),
+    Guarantee(
         "Bad input gets a 400 and a translated error, and nothing is saved",
         ["tests/test_sign.py::test_it_refuses_bad_input_with_an_error_on_the_field"],
         "pledges/forms.py",

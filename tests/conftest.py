@@ -15,10 +15,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import cache, caches
 from django.db import connections
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import sync_playwright
 
 from config.celery_app import app as celery_app
@@ -51,6 +52,13 @@ def _fresh_cache():
     yield
     cache.clear()
     caches["local"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request to /pt/… leaves Portuguese active in this thread (LocaleMiddleware
+    # activates, nothing deactivates): each test starts in the default language.
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -59,7 +59,13 @@ def enable_mfa(user: User) -> str:
 
 
 def totp_code(secret: str, at: float | None = None) -> str:
-    """The code an authenticator app shows now (RFC 6238: SHA-1, 30 s, 6 digits)."""
+    """The code an authenticator app shows now (RFC 6238: SHA-1, 30 s, 6 digits).
+
+    Close to the end of a 30-second step it waits for the next one, as a person
+    would: allauth accepts the current step only, and a code that crossed the
+    boundary on its way to the server would be refused."""
+    if at is None and 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30)
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     counter = int((at or time.time()) // 30)
     digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()

@@ -2,10 +2,12 @@
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 from django.test import Client
 
 from pledges.tokens import make_confirm_token
 from tests.conftest import make_pledge
+from tests.signin import code_in, sign_in_in_browser
 from tests.staff import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,6 +41,10 @@ def audit(page, url):
         "/confirm/not-a-token/",
         "/privacy/",
         "/pt/privacy/",
+        "/accounts/login/",
+        "/accounts/login/code/",
+        "/accounts/signup/",
+        "/pt/accounts/login/",
     ],
 )
 def test_it_passes_the_audit(page, live_server, path):
@@ -107,6 +113,22 @@ def test_my_pledge_without_a_pledge_and_the_delete_page_pass_the_audit(page, liv
     assert results.violations_count == 0, results.generate_snapshot()
 
 
+def test_the_sign_in_code_page_passes_the_audit_with_and_without_errors(page, live_server):
+    make_user("ana@example.org")
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Email").fill("ana@example.org")
+    page.get_by_role("button", name="Email me a sign-in code").click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+    page.get_by_label("Code").fill("AAAA-AAAA")
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    assert "Incorrect code." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
 def test_my_pledge_with_errors_passes_the_audit(page, live_server):
     make_pledge("ana@example.org", "PT", display_name="Ana Silva")
     signed_in(page, live_server, "ana@example.org")
@@ -115,6 +137,25 @@ def test_my_pledge_with_errors_passes_the_audit(page, live_server):
     page.get_by_role("button", name="Save my changes").click()
     page.wait_for_load_state()
     assert "Please correct the errors below." in page.content()
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+
+
+def test_the_account_and_two_factor_pages_pass_the_audit(page, live_server):
+    make_user("marta@example.org")
+    sign_in_in_browser(page, live_server.url, "marta@example.org")
+    for path in ["/accounts/email/", "/accounts/2fa/", "/accounts/logout/"]:
+        audit(page, live_server.url + path)
+    # Setting up an authenticator app: confirming access first, then the app's page.
+    audit(page, live_server.url + "/accounts/2fa/totp/activate/")
+    assert "/accounts/reauthenticate/code/" in page.url
+    page.get_by_role("button", name="Request Code").click()
+    page.wait_for_url("**/accounts/reauthenticate/code/confirm/?*")
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+    page.get_by_label("Code").fill(code_in(mail.outbox[-1]))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/accounts/2fa/totp/activate/")
     results = Axe().run(page, options=AUDIT)
     assert results.violations_count == 0, results.generate_snapshot()
 

@@ -32,7 +32,6 @@ from tests.traces import everywhere
 pytestmark = pytest.mark.django_db
 
 ANAS = ["ana@example.org", "Ana Silva", "Ana S."]
-BRUNOS_PASSWORD = "blue heart for everyone 2026"
 CODE = re.compile(r"^([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)$", re.MULTILINE)
 
 
@@ -195,25 +194,6 @@ def test_a_pending_pledge_is_simply_deleted(client, sign):
     assert everywhere("carla@example.org") == []
     assert counts(client) == before == {}
     assert client.get(old_link).status_code == 404
-
-
-def test_a_supporter_with_a_password_can_no_longer_sign_in(client, sign, bruno):
-    sign_and_confirm(Client(), sign, bruno)
-    user = make_user("bruno@example.org")
-    user.set_password(BRUNOS_PASSWORD)
-    user.save(update_fields=["password"])
-    login = {"login": "bruno@example.org", "password": BRUNOS_PASSWORD}
-    assert client.post("/accounts/login/", login).status_code == 302  # in, as usual
-    before = counts(client)
-    response = client.post("/my-pledge/delete/", {"understand": "on"})
-    ask = urlsplit(response.headers["Location"])
-    assert ask.path == "/accounts/reauthenticate/"  # his password, this time
-    response = client.post(ask.path, {"password": BRUNOS_PASSWORD, "next": "/my-pledge/delete/"})
-    assert response.headers["Location"] == "/"
-    assert everywhere("bruno@example.org") == []
-    assert everywhere("Bruno García") == []
-    assert counts(client) == before
-    cannot_sign_in("bruno@example.org", BRUNOS_PASSWORD)
 
 
 def test_it_asks_to_tick_the_box_first(client, sign, ana):

@@ -51,7 +51,8 @@ def anas_pledge(client):
 def test_it_asks_visitors_to_sign_in(client, path):
     response = client.get(path)
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/accounts/login/?next=")
+    language = path.removesuffix("/my-pledge/")  # "" or "/pt": sign in in the same language
+    assert response.headers["Location"].startswith(f"{language}/accounts/login/?next=")
     assert client.post(path, {}).status_code == 302
 
 
