@@ -1,7 +1,10 @@
-"""Granting and revoking roles: each change and its audit row in one transaction."""
+"""Supporters' accounts, and granting and revoking roles: each change and its
+audit row in one transaction."""
 
+import secrets
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +12,30 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleChange, RoleGrant, User
 from accounts.rules import can
+
+
+def ensure_supporter_account(email: str) -> User:
+    """The account of a supporter who has just confirmed their pledge.
+
+    Confirming (a POST from the page their emailed link opened) proves the
+    address is theirs, so it is an account's verified address from then on, and
+    they sign in with a code sent to it: no sign-up, no password. An account that
+    already uses the address is theirs; nothing is changed but the verification.
+    """
+    with transaction.atomic():
+        address = EmailAddress.objects.select_for_update().filter(email__iexact=email).first()
+        if address is not None:
+            if not address.verified:
+                EmailAddress.objects.filter(pk=address.pk).update(verified=True)
+            return address.user
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            # A random username, as accounts.adapter gives: none derived from the address.
+            user = User(username=f"user-{secrets.token_hex(8)}", email=email)
+            user.set_unusable_password()
+            user.save()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
 
 
 def grant_role(

@@ -5,6 +5,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from accounts import services as supporter_accounts
 from core.shared_pages import render_shared_page
 from pledges import counting, services
 from pledges.forms import PLEDGE_TEXT, WORDING_VERSION, ConfirmForm, NewLinkForm, PledgeForm
@@ -67,6 +68,8 @@ def confirm(request, token):
     )
     if not confirmed:  # confirmed by another tab a moment ago
         return render(request, "pledges/confirmed_already.html")
+    # Confirming proved the address is theirs: it signs them in by code from now on.
+    supporter_accounts.ensure_supporter_account(pledge.email)
     return render(request, "pledges/thanks.html", {"pledge": pledge})
 
 

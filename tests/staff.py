@@ -22,6 +22,14 @@ PERSONAS = [
 
 
 def make_user(email: str, **fields) -> User:
+    """An account with a verified address; the one confirming a pledge made for
+    that address already, if it did (accounts.services.ensure_supporter_account)."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        if fields:
+            User.objects.filter(pk=user.pk).update(**fields)
+            user.refresh_from_db()
+        return user
     user = User.objects.create_user(username=email, email=email, **fields)
     user.set_unusable_password()
     user.save(update_fields=["password"])
