@@ -46,7 +46,10 @@ class ReadOnly:
 
 @admin.register(User)
 class BlueHeartUserAdmin(AccessLogged, UserAdmin):
-    pass
+    # No address or name in the list: those show, logged, on the account's own page.
+    # Searching by address still finds an account (for a supporter's request).
+    list_display = ["username", "is_superuser", "is_active", "date_joined", "last_login"]
+    list_filter = ["is_superuser", "is_active"]
 
 
 @admin.register(Pledge)

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import secrets
 import struct
 import time
 
@@ -30,7 +31,8 @@ def make_user(email: str, **fields) -> User:
             User.objects.filter(pk=user.pk).update(**fields)
             user.refresh_from_db()
         return user
-    user = User.objects.create_user(username=email, email=email, **fields)
+    # A random username, as accounts.adapter gives every account.
+    user = User.objects.create_user(username=f"user-{secrets.token_hex(8)}", email=email, **fields)
     user.set_unusable_password()
     user.save(update_fields=["password"])
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)

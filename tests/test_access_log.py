@@ -7,7 +7,7 @@ Adam administers (with MFA); Ana pledged from Portugal."""
 import pytest
 import time_machine
 
-from accounts.models import AccessLog
+from accounts.models import AccessLog, User
 from tests.conftest import make_pledge
 from tests.staff import enable_mfa, make_persona
 
@@ -89,3 +89,13 @@ def test_pledges_and_the_log_are_read_only(client, adam, anas_pledge):
     assert client.post(f"/admin/accounts/accesslog/{entry.pk}/change/", {}).status_code == 403
     assert client.get(f"/admin/accounts/accesslog/{entry.pk}/delete/").status_code == 403
     assert AccessLog.objects.count() == 1
+
+
+def test_the_account_list_shows_no_address_or_name(client, adam):
+    make_persona("supporter")
+    User.objects.filter(email="sara@example.org").update(first_name="Sara", last_name="Lima")
+    html = client.get("/admin/accounts/user/").content.decode()
+    assert "sara@example.org" not in html and "Lima" not in html
+    assert not AccessLog.objects.exists()
+    found = client.get("/admin/accounts/user/", {"q": "sara@example.org"}).content.decode()
+    assert "1 result" in found  # searching by address still finds the account
