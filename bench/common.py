@@ -122,6 +122,20 @@ def flush_redis():
             client.close()
 
 
+def tear_down(stack, db_name, database_created, keep_db):
+    """Stop what the run started (servers and workers first, so the database has no
+    clients left), flush the bench's Redis pair and drop the run's database."""
+    stack.close()
+    try:
+        flush_redis()
+    except Exception as exc:
+        log(f"could not flush the bench's Redis dbs 12 and 13: {exc}")
+    if database_created and not keep_db:
+        drop_database(db_name)
+    elif database_created:
+        log(f"kept database {db_name}")
+
+
 def server_env(port, db_name, static_root=None, email_url=UNUSED_EMAIL_URL):
     """Production settings (DEBUG off) on the bench's database and Redis pair."""
     env = {

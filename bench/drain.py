@@ -44,6 +44,7 @@ from bench.common import (
     manage,
     server_cpu_seconds,
     server_env,
+    tear_down,
     wait_for_redis_pair,
 )
 
@@ -398,15 +399,7 @@ def main(argv=None):
             )
             return 0 if all(checks.values()) else 1
         finally:
-            stack.close()  # worker and sink first, then our own connections
-            try:
-                flush_redis()
-            except Exception as exc:
-                log(f"could not flush the bench's Redis dbs 12 and 13: {exc}")
-            if database_created and not args.keep_db:
-                drop_database(args.db_name)
-            elif database_created:
-                log(f"kept database {args.db_name}")
+            tear_down(stack, args.db_name, database_created, args.keep_db)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import psycopg
-import redis
 from psycopg import sql
 
 # Run as a file (scripts/bench): the project root makes `bench` importable.
@@ -59,6 +58,7 @@ from bench.common import (
     queued_messages,
     server_cpu_seconds,
     server_env,
+    tear_down,
 )
 
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
@@ -306,15 +306,7 @@ def main(argv=None):
                 log(line)
             return 0 if checks_ok else 1
         finally:
-            stack.close()  # gunicorn first, so the database has no clients left
-            try:
-                flush_redis()
-            except redis.RedisError as exc:
-                log(f"could not flush the bench's Redis dbs 12 and 13: {exc}")
-            if database_created and not args.keep_db:
-                drop_database(args.db_name)
-            elif database_created:
-                log(f"kept database {args.db_name}")
+            tear_down(stack, args.db_name, database_created, args.keep_db)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,7 @@ from bench.common import (
     manage,
     queued_messages,
     server_env,
+    tear_down,
     wait_for_redis_pair,
 )
 
@@ -401,15 +402,7 @@ def main(argv=None):
                 log(line)
             return 0 if not server.error_lines() else 1
         finally:
-            stack.close()  # gunicorn first, so the database has no clients left
-            try:
-                flush_redis()
-            except Exception as exc:
-                log(f"could not flush the bench's Redis dbs 12 and 13: {exc}")
-            if database_created and not args.keep_db:
-                drop_database(args.db_name)
-            elif database_created:
-                log(f"kept database {args.db_name}")
+            tear_down(stack, args.db_name, database_created, args.keep_db)
 
 
 if __name__ == "__main__":
