@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -79,3 +80,27 @@ def _probe_queue() -> None:
         return
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
+
+
+# Pages for signed-in people, links only their owner has, and staff tools: no
+# crawler has any business there, in any language.
+_NOT_FOR_CRAWLERS = ["/accounts/", "/admin/", "/confirm/", "/my-pledge/", "/staff/"]
+
+
+@require_safe
+def robots_txt(request):
+    prefixes = [
+        "",
+        *(f"/{code}" for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE),
+    ]
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {prefix}{path}" for prefix in prefixes for path in _NOT_FOR_CRAWLERS]
+    lines.append(f"Sitemap: {settings.SITE_URL}/sitemap.xml")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    # Browsers read the <link rel="icon"> of our pages; crawlers and bookmarks
+    # still ask for /favicon.ico.
+    return redirect(static("img/blue-heart.svg"), permanent=True)

@@ -1,12 +1,17 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from accounts import views as account_views
 from campaign import views as campaign_views
+from campaign.sitemaps import PagesSitemap
 from pledges import views as pledge_views
 
 urlpatterns = [
+    path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
+    path("favicon.ico", campaign_views.favicon, name="favicon"),
+    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PagesSitemap}}, name="sitemap"),
     path("api/v1/counts", pledge_views.counts, name="api-counts"),
     path("healthz", campaign_views.healthz, name="healthz"),
     path("readyz", campaign_views.readyz, name="readyz"),

@@ -1,0 +1,70 @@
+"""What a site is expected to have: robots.txt, a sitemap with hreflang
+alternates, a favicon, and a 404 whose language links lead to the same
+address in each language."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def test_robots_keeps_crawlers_out_of_private_pages_in_every_language(client, settings):
+    settings.SITE_URL = "https://blueheart.example.org"
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    for prefix in ("", "/es", "/pt"):
+        for private in ("/accounts/", "/admin/", "/confirm/", "/my-pledge/", "/staff/"):
+            assert f"Disallow: {prefix}{private}" in lines
+    assert "Disallow: /" not in lines  # the public pages stay open
+    assert lines[-1] == "Sitemap: https://blueheart.example.org/sitemap.xml"
+
+
+def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(client, settings):
+    settings.SITE_URL = "https://blueheart.example.org"
+    settings.ALLOWED_HOSTS = ["blueheart.example.org"]
+    response = client.get("/sitemap.xml", HTTP_HOST="blueheart.example.org")
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)  # noqa: S314 (our own response)
+    urls = {
+        url.findtext(f"{SITEMAP}loc"): {
+            link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")
+        }
+        for url in root.findall(f"{SITEMAP}url")
+    }
+    site = "https://blueheart.example.org"
+    for path in ("/", "/pledge/", "/privacy/"):
+        alternates = {
+            "en": site + path,
+            "es": f"{site}/es{path}",
+            "pt": f"{site}/pt{path}",
+            "x-default": site + path,
+        }
+        for language in ("en", "es", "pt"):
+            assert urls[alternates[language]] == alternates
+    assert not any("/my-pledge/" in loc or "/accounts/" in loc for loc in urls)
+
+
+def test_the_favicon_is_the_blue_heart(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/img/blue-heart.svg")
+
+
+@pytest.mark.parametrize("path", ["/nowhere/", "/pt/nowhere/", "/es/nowhere/at/all/"])
+def test_a_404_offers_the_same_address_in_each_language(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    rest = re.sub(r"^/(es|pt)/", "/", path)
+    links = re.findall(r'<a href="([^"]+)" lang="([a-z-]+)"', response.content.decode())
+    assert dict((language, href) for href, language in links) == {
+        "en": rest,
+        "es": "/es" + rest,
+        "pt": "/pt" + rest,
+    }
