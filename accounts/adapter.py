@@ -1,11 +1,16 @@
 """How django-allauth fits Blue Heart: accounts named by their email address, and
-account emails that link to the site's own address (SITE_URL) like every other."""
+account emails that link to the site's own address (SITE_URL) like every other
+and go out through the outbox, from a worker, like every other."""
 
 import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+
+from core.mail import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,9 +22,18 @@ class AccountAdapter(DefaultAccountAdapter):
             user.username = f"user-{secrets.token_hex(8)}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
-        # Sent inside the request, through the default mailer, in the language of
-        # the page that asked for it (see the README on signing in).
-        super().send_mail(template_prefix, email, {"site_url": settings.SITE_URL, **context})
+        # Rendered here, in the language of the page that asked for it, with the
+        # context allauth's own send_mail gives; sent by a worker through the
+        # outbox, never inside the request (see the README on signing in).
+        request = allauth_context.request
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": get_current_site(request),
+            "site_url": settings.SITE_URL,
+            **context,
+        }
+        queue_email(self.render_mail(template_prefix, email, context))
 
 
 def user_display(user) -> str:

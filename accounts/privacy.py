@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import AccessLog, RoleChange, User
 from accounts.rules import moderated_countries, roles_of
+from core.mail import forget_outgoing
 from pledges.models import Pledge, PledgeRequest
 
 # The version of the download's layout; bump it when a key changes meaning.
@@ -142,9 +143,10 @@ def erase(user: User, now: datetime | None = None) -> None:
     Their pledges: a confirmed one becomes an anonymous row (counted as before),
     a pending one goes (Pledge.erase), and with them the log of the emails they
     were sent and any email still owed. Requests in flight for their addresses
-    go. The account goes, with its addresses, second factors and role grants;
-    the audit logs keep bare ids. Every session that is theirs or names one of
-    their addresses ends. The caller logs the visitor out.
+    go, and so do messages still waiting to be sent to any of them (a sign-in
+    code, say). The account goes, with its addresses, second factors and role
+    grants; the audit logs keep bare ids. Every session that is theirs or names
+    one of their addresses ends. The caller logs the visitor out.
     """
     now = now or timezone.now()
     user_id = user.pk
@@ -160,6 +162,8 @@ def erase(user: User, now: datetime | None = None) -> None:
         for pledge in pledges_of(user):
             pledge.erase(now)
         PledgeRequest.objects.for_emails(verified_addresses(user)).delete()
+        # Messages still waiting for any of their addresses (a sign-in code, say).
+        forget_outgoing(addresses)
         # The admin's history names what it changed ("object_repr"): keep the
         # entries about this account, not what they called it.
         LogEntry.objects.filter(

@@ -171,6 +171,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pledges.tasks.sweep",
         "schedule": schedule(timedelta(seconds=30)),
     },
+    # Hands lost outgoing messages (allauth's codes) to the workers; sends nothing.
+    "sweep-outgoing": {
+        "task": "core.tasks.sweep_outgoing",
+        "schedule": schedule(timedelta(seconds=30)),
+    },
     "reconcile-counts": {
         "task": "pledges.tasks.reconcile_counts",
         "schedule": schedule(timedelta(minutes=10)),

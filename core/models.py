@@ -3,6 +3,8 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.utils import timezone
 
+from core.outbox import OwedEmail
+
 
 class JobLeaseQuerySet(models.QuerySet):
     def take(self, name: str, ttl: timedelta, now: datetime | None = None) -> datetime | None:
@@ -33,3 +35,23 @@ class JobLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} until {self.held_until:%Y-%m-%d %H:%M:%S}"
+
+
+class OutgoingEmail(OwedEmail):
+    """A rendered message waiting to be sent (allauth's sign-in and verification
+    codes, its "unknown account" notes). It goes through the outbox like every
+    other email, and is deleted once sent: it may hold a sign-in code, and
+    nothing of it is kept after. One that never goes is purged after a day."""
+
+    # What a row owes while it waits (email_due); it owes nothing once sent.
+    DUE = "message"
+
+    recipient = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=998)
+    body = models.TextField()
+    html = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        # Never the address or the subject: this may be printed anywhere.
+        return f"outgoing email {self.pk}"

@@ -8,6 +8,7 @@ the work waits in the database for the sweep to hand it out again.
 
 import logging
 import time
+from collections.abc import Callable
 
 from config.celery_app import app as celery_app
 
@@ -62,3 +63,16 @@ def publish(task_name: str, *args) -> bool:
         )
         return False
     return True
+
+
+def publish_in_batches(
+    task_name: str, ids: list[int], unqueue: Callable[[list[int]], object], batch: int = 50
+) -> None:
+    """Publish the named task with the ids, `batch` at a time. If the broker
+    refuses one, stop and `unqueue` the ids not yet published, so the next
+    sweep hands them out again."""
+    for start in range(0, len(ids), batch):
+        if not publish(task_name, ids[start : start + batch]):
+            unqueue(ids[start:])
+            logger.warning("broker down: %d ids left for the next sweep", len(ids) - start)
+            return

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from core import outbox, queue
+from core import mail, outbox, queue
 from core.models import JobLease
 from pledges import emails
 from pledges.models import Pledge, PledgeEmail, PledgeRequest
@@ -193,7 +193,8 @@ def pledge_for_token(token: str) -> Pledge:
 def purge_stale(now: datetime | None = None) -> dict[str, int]:
     """Delete what we no longer need (beat, daily): pledges left unconfirmed
     PENDING_KEPT_FOR after their last signature, with the log of the emails they
-    were sent, and requests that were never applied.
+    were sent, requests that were never applied, and outgoing messages (allauth's
+    codes) older than a day (core.mail.purge_outgoing).
 
     Each is one conditional DELETE: a pledge confirmed at that very moment no
     longer matches and stays, counted.
@@ -205,7 +206,9 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
         .delete()[1]
         .get(PledgeRequest._meta.label, 0)
     )
-    return {"pledges": pledges, "requests": requests}
+    # Outgoing messages (allauth's codes) not sent within a day: core's own rule.
+    outgoing = mail.purge_outgoing(now)
+    return {"pledges": pledges, "requests": requests, "outgoing": outgoing}
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
@@ -220,9 +223,11 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         return {"requests": 0, "emails": 0}
     try:
         request_ids = _hand_out_requests(now)
-        _publish_in_batches(APPLY_TASK, request_ids, _unqueue_requests)
+        queue.publish_in_batches(APPLY_TASK, request_ids, _unqueue_requests, TASK_BATCH)
         email_ids = outbox.hand_out(Pledge.objects, SWEEP_LIMIT, now)
-        _publish_in_batches(SEND_TASK, email_ids, lambda ids: outbox.unqueue(Pledge.objects, ids))
+        queue.publish_in_batches(
+            SEND_TASK, email_ids, lambda ids: outbox.unqueue(Pledge.objects, ids), TASK_BATCH
+        )
     finally:
         JobLease.objects.release("pledges.sweep", lease)
     return {"requests": len(request_ids), "emails": len(email_ids)}
@@ -243,11 +248,3 @@ def _hand_out_requests(now: datetime) -> list[int]:
 def _unqueue_requests(ids: list[int]) -> None:
     # Published nothing: make them due for the next sweep at once.
     PledgeRequest.objects.filter(pk__in=ids).update(queued_at=timezone.now() - timedelta(days=1))
-
-
-def _publish_in_batches(task_name: str, ids: list[int], unqueue) -> None:
-    for start in range(0, len(ids), TASK_BATCH):
-        if not queue.publish(task_name, ids[start : start + TASK_BATCH]):
-            unqueue(ids[start:])
-            logger.warning("broker down: %d ids left for the next sweep", len(ids) - start)
-            return

@@ -348,6 +348,13 @@ GUARANTEES = [
         "@require_safe\ndef sent(request):",
         "@require_http_methods(['GET'])\ndef sent(request):",
     ),
+    Guarantee(
+        "No email is sent inside a web request: allauth's codes go through the outbox too",
+        ["tests/test_outgoing_email.py::test_it_asks_for_a_code_without_talking_to_a_mail_server"],
+        "accounts/adapter.py",
+        "        queue_email(self.render_mail(template_prefix, email, context))",
+        "        self.render_mail(template_prefix, email, context).send()",
+    ),
 ]
 
 

@@ -4,9 +4,17 @@ and signing in through the real pages in a browser."""
 import re
 
 from django.core import mail
+from django.test import TestCase
 
 # allauth's codes read like "HXWW-GBNM"; our emails put one alone on a line.
 CODE_LINE = re.compile(r"^([A-Z0-9]{4}-[A-Z0-9]{4})\r?$", re.MULTILINE)
+
+
+def requests_mail():
+    """Around a request in a test that runs inside one transaction (not a live
+    server's): run what the request queued on commit as its commit would, so the
+    email it queued is sent (with eager_tasks, in-process, into mail.outbox)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def code_in(message) -> str:

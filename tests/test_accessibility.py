@@ -10,7 +10,12 @@ from tests.conftest import make_pledge
 from tests.signin import code_in, sign_in_in_browser
 from tests.staff import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# allauth's emails go through the outbox: the tasks run in-process here.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("eager_tasks"),
+]
 
 AUDIT = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 

@@ -14,6 +14,8 @@ from tests.staff import make_user, totp_code
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
+    # allauth's emails go through the outbox: the tasks run in-process here.
+    pytest.mark.usefixtures("eager_tasks"),
 ]
 
 

@@ -1,7 +1,8 @@
 """Signing in with a code sent by email, through the real path: the live server over
 HTTP, allauth's mail going out over SMTP to a real server (the SMTP sink), the code
-read from the email that arrived there. allauth sends these emails inside the
-request, through the default mailer; no Celery worker takes part.
+read from the email that arrived there. allauth's emails go through the outbox
+like every other; the tasks run in-process here (eager_tasks), so no Celery
+worker takes part (tests/test_outgoing_email.py covers the worker's path).
 
 Ana has an account (her address verified); Bruno has none."""
 
@@ -15,7 +16,9 @@ from tests.browserless import CSRF_INPUT, Visitor
 from tests.signin import code_in
 from tests.staff import make_user
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+# allauth's emails go through the outbox: the tasks run in-process here (in the
+# live server's thread), so the emails still reach the SMTP sink.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("eager_tasks")]
 
 ANA = "ana@example.org"
 BRUNO = "bruno@example.org"

@@ -8,9 +8,10 @@ from django.test import Client
 
 from accounts.models import User
 from tests.conftest import confirm_path, press_confirm
-from tests.signin import code_in
+from tests.signin import code_in, requests_mail
 
-pytestmark = pytest.mark.django_db
+# allauth's emails go through the outbox: the tasks run in-process here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 DORA = {"display_name": "Dora Costa", "email": "dora@example.org", "country": "PT", "pledge": "on"}
 
@@ -24,7 +25,8 @@ def test_confirming_gives_the_address_an_account_that_signs_in_by_code(sign, cli
     assert EmailAddress.objects.filter(user=dora, email="dora@example.org", verified=True).exists()
 
     browser = Client()
-    response = browser.post("/accounts/login/", {"login": "dora@example.org"})
+    with requests_mail():
+        response = browser.post("/accounts/login/", {"login": "dora@example.org"})
     assert response.status_code == 302
     response = browser.post(response.headers["Location"], {"code": code_in(mail.outbox[-1])})
     assert response.status_code == 302
