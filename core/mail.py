@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -88,8 +89,14 @@ def _delete_sent(row: OutgoingEmail, sent_at: datetime) -> None:
 
 def send_outgoing_emails(ids: Iterable[int]) -> int:
     """Send the waiting messages `ids`, over one connection; each is deleted
-    once the mail server took it."""
-    return outbox.deliver_many(OutgoingEmail.objects, ids, build_outgoing, on_sent=_delete_sent)
+    once the mail server took it, and so is one settled without a send (its
+    address refused) or given up on: a sign-in code is kept no longer than needed."""
+    ids = list(ids)
+    sent = outbox.deliver_many(OutgoingEmail.objects, ids, build_outgoing, on_sent=_delete_sent)
+    OutgoingEmail.objects.filter(pk__in=ids).filter(
+        Q(email_due="") | Q(email_attempts__gte=outbox.MAX_ATTEMPTS)
+    ).delete()
+    return sent
 
 
 def sweep_outgoing(now: datetime | None = None) -> int:

@@ -115,3 +115,21 @@ def test_the_purge_deletes_messages_older_than_a_day(django_capture_on_commit_ca
     assert OutgoingEmail.objects.exists()
     assert services.purge_stale(start + timedelta(days=1, seconds=1))["outgoing"] == 1
     assert not OutgoingEmail.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_message_the_server_refuses_for_its_address_is_not_kept(smtp_server):
+    """A refused address settles the message without a send: the code it holds
+    must not wait a day for the purge."""
+    smtp_server(RefusingRecipients())
+    core_mail.queue_email(
+        EmailMultiAlternatives(subject="Code", body="ABCD-EFGH", to=["gone@example.org"])
+    )
+    ids = list(OutgoingEmail.objects.values_list("pk", flat=True))
+    core_mail.send_outgoing_emails(ids)
+    assert not OutgoingEmail.objects.exists()
+
+
+class RefusingRecipients:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such user"
