@@ -164,7 +164,7 @@ GUARANTEES = [
         [
             "tests/test_sweep.py::test_what_it_could_not_publish_is_handed_out_again_by_the_next_sweep"
         ],
-        "pledges/services.py",
+        "core/queue.py",
         "            unqueue(ids[start:])\n",
         "",
     ),
