@@ -54,7 +54,7 @@ GUARANTEES = [
         'owed="TRUE"',
     ),
     Guarantee(
-        "Never two senders of one email (task and sweep race against a slow server)",
+        "Never two senders of one email (the task and the sweep race against a slow SMTP server)",
         ["tests/test_outbox.py::test_the_task_and_the_sweep_never_both_send_one_email"],
         "core/outbox.py",
         "if not owed.filter(_claimable(now)).update(email_claimed_until=lease):",
@@ -126,7 +126,7 @@ GUARANTEES = [
         "    request = PledgeRequest.objects.create(",
     ),
     Guarantee(
-        "No address and no name in the logs, at DEBUG, across every flow",
+        "No address and no name in the logs, at DEBUG, across sign, confirm, resend and a refused send",
         ["tests/test_log_privacy.py"],
         "core/outbox.py",
         'raise EmailNotSent(f"{queryset.model.__name__} id={pk}: {type(error).__name__}")',
