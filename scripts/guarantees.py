@@ -126,7 +126,8 @@ GUARANTEES = [
         "    request = PledgeRequest.objects.create(",
     ),
     Guarantee(
-        "No address and no name in the logs, at DEBUG, across sign, confirm, resend and a refused send",
+        "No address and no name in the logs, at DEBUG, across sign, confirm, resend"
+        " and a refused send",
         ["tests/test_log_privacy.py"],
         "core/outbox.py",
         'raise EmailNotSent(f"{queryset.model.__name__} id={pk}: {type(error).__name__}")',
