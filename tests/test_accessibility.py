@@ -29,10 +29,16 @@ def page(browser):
 
 
 def audit(page, url):
+    """Open the page and audit it."""
     response = page.goto(url)
     assert response.status < 500
+    audit_as_shown(page)
+
+
+def audit_as_shown(page):
+    """Audit the page as it is now (after a click, say)."""
     results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, f"{url}\n{results.generate_snapshot()}"
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_snapshot()}"
 
 
 @pytest.mark.parametrize(
@@ -63,7 +69,7 @@ def test_the_confirmation_and_thank_you_pages_pass_the_audit(page, live_server):
     page.get_by_role("button", name="Confirm my pledge").click()
     page.wait_for_load_state()
     assert "Thank you" in page.content()
-    assert Axe().run(page, options=AUDIT).violations_count == 0
+    audit_as_shown(page)
 
 
 def test_the_confirmation_page_with_errors_passes_the_audit(page, live_server):
@@ -73,8 +79,7 @@ def test_the_confirmation_page_with_errors_passes_the_audit(page, live_server):
     page.get_by_role("button", name="Confirm my pledge").click()
     page.wait_for_load_state()
     assert "Please correct the errors below." in page.content()
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
 
 
 def test_a_form_with_errors_passes_the_audit(page, live_server):
@@ -82,8 +87,7 @@ def test_a_form_with_errors_passes_the_audit(page, live_server):
     page.get_by_role("button", name="Take the pledge").click()
     page.wait_for_load_state()
     assert "Please correct the errors below." in page.content()
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
 
 
 def signed_in(page, live_server, email):
@@ -114,8 +118,7 @@ def test_my_pledge_without_a_pledge_and_the_delete_page_pass_the_audit(page, liv
     page.get_by_role("button", name="Delete my data").click()  # without ticking the box
     page.wait_for_load_state()
     assert "Please correct the errors below." in page.content()
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
 
 
 def test_the_sign_in_code_page_passes_the_audit_with_and_without_errors(page, live_server):
@@ -124,14 +127,12 @@ def test_the_sign_in_code_page_passes_the_audit_with_and_without_errors(page, li
     page.get_by_label("Email").fill("ana@example.org")
     page.get_by_role("button", name="Email me a sign-in code").click()
     page.wait_for_url("**/accounts/login/code/confirm/")
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
     page.get_by_label("Code").fill("AAAA-AAAA")
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state()
     assert "Incorrect code." in page.content()
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
 
 
 def test_my_pledge_with_errors_passes_the_audit(page, live_server):
@@ -142,8 +143,7 @@ def test_my_pledge_with_errors_passes_the_audit(page, live_server):
     page.get_by_role("button", name="Save my changes").click()
     page.wait_for_load_state()
     assert "Please correct the errors below." in page.content()
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
 
 
 def test_the_account_and_two_factor_pages_pass_the_audit(page, live_server):
@@ -156,13 +156,11 @@ def test_the_account_and_two_factor_pages_pass_the_audit(page, live_server):
     assert "/accounts/reauthenticate/code/" in page.url
     page.get_by_role("button", name="Request Code").click()
     page.wait_for_url("**/accounts/reauthenticate/code/confirm/?*")
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
     page.get_by_label("Code").fill(code_in(mail.outbox[-1]))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/accounts/2fa/totp/activate/")
-    results = Axe().run(page, options=AUDIT)
-    assert results.violations_count == 0, results.generate_snapshot()
+    audit_as_shown(page)
 
 
 def test_the_audit_catches_a_broken_page(page):
