@@ -84,6 +84,17 @@ def totp_code(secret: str, at: float | None = None) -> str:
     return f"{value % 1_000_000:06d}"
 
 
+def sign_in_as(client, persona: str, *, reauthenticated: bool = False) -> tuple[User, str]:
+    """The persona, with MFA set up, signed in on `client` (and, if asked, having
+    just confirmed who they are again). Returns the user and their TOTP secret."""
+    user = make_persona(persona)
+    secret = enable_mfa(user)
+    client.force_login(user)
+    if reauthenticated:
+        reauthenticate(client, secret)
+    return user, secret
+
+
 def reauthenticate(client, secret: str) -> None:
     """Confirm who you are again with a fresh code, as sensitive actions ask."""
     response = client.post("/accounts/2fa/reauthenticate/", {"code": totp_code(secret)})

@@ -9,7 +9,7 @@ import time_machine
 
 from accounts.models import AccessLog, User
 from tests.conftest import make_pledge
-from tests.staff import enable_mfa, make_persona
+from tests.staff import make_persona, sign_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -18,10 +18,7 @@ AT = "2026-12-01T09:00:00+00:00"
 
 @pytest.fixture
 def adam(client):
-    user = make_persona("administrator")
-    enable_mfa(user)
-    client.force_login(user)
-    return user
+    return sign_in_as(client, "administrator")[0]
 
 
 @pytest.fixture
@@ -62,9 +59,7 @@ def test_opening_an_account_is_logged_too(client, adam):
 
 
 def test_staff_without_the_admin_open_nothing_and_leave_no_log(client, anas_pledge):
-    olga = make_persona("organiser")
-    enable_mfa(olga)
-    client.force_login(olga)
+    sign_in_as(client, "organiser")
     response = client.get(f"/admin/pledges/pledge/{anas_pledge.pk}/change/", follow=True)
     assert response.status_code == 403
     assert "ana@example.org" not in response.content.decode()

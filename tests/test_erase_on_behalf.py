@@ -9,7 +9,7 @@ from accounts.models import AccessLog, User
 from pledges import counting
 from pledges.models import Pledge
 from tests.conftest import make_pledge
-from tests.staff import enable_mfa, make_persona, make_user, reauthenticate
+from tests.staff import make_user, reauthenticate, sign_in_as
 from tests.traces import everywhere
 
 pytestmark = pytest.mark.django_db
@@ -17,10 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def adam(client):
-    user = make_persona("administrator")
-    secret = enable_mfa(user)
-    client.force_login(user)
-    return user, secret
+    return sign_in_as(client, "administrator")
 
 
 def erase_url(pledge) -> str:
@@ -69,9 +66,7 @@ def test_it_asks_to_tick_the_box_first(client, adam):
 
 
 def test_only_administrators_may(client):
-    olga = make_persona("organiser")
-    enable_mfa(olga)
-    client.force_login(olga)
+    sign_in_as(client, "organiser")
     ana = make_pledge("ana@example.org", "PT", display_name="Ana Silva")
     response = client.post(erase_url(ana), {"confirm": "yes"}, follow=True)
     assert response.status_code == 403

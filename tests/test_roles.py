@@ -5,7 +5,7 @@ import pytest
 
 from accounts.models import Role, RoleChange, RoleGrant, User
 from accounts.rules import can
-from tests.staff import enable_mfa, make_persona, reauthenticate
+from tests.staff import enable_mfa, make_persona, sign_in_as
 
 pytestmark = pytest.mark.django_db
 
@@ -13,20 +13,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def olga(client):
     """Olga the organiser, signed in with MFA and freshly re-authenticated."""
-    user = make_persona("organiser")
-    secret = enable_mfa(user)
-    client.force_login(user)
-    reauthenticate(client, secret)
-    return user
+    return sign_in_as(client, "organiser", reauthenticated=True)[0]
 
 
 @pytest.fixture
 def adam(client):
-    user = make_persona("administrator")
-    secret = enable_mfa(user)
-    client.force_login(user)
-    reauthenticate(client, secret)
-    return user
+    return sign_in_as(client, "administrator", reauthenticated=True)[0]
 
 
 def test_it_asks_for_a_fresh_second_factor_before_a_change(client):
@@ -116,10 +108,7 @@ def test_it_refuses_bad_input_and_changes_nothing(client, adam, data, message):
 
 
 def test_a_moderator_may_not_change_roles(client):
-    paula = make_persona("moderator_pt")
-    secret = enable_mfa(paula)
-    client.force_login(paula)
-    reauthenticate(client, secret)
+    paula, _secret = sign_in_as(client, "moderator_pt", reauthenticated=True)
     data = {"email": paula.email, "role": Role.MODERATOR, "country": "ES"}
     assert client.post("/staff/roles/grant/", data).status_code == 403
     assert not RoleChange.objects.exists()
