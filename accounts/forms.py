@@ -30,16 +30,6 @@ class RoleChangeForm(forms.Form):
     def clean_country(self) -> str:
         return country_code(self.cleaned_data["country"]) if self.cleaned_data["country"] else ""
 
-    def clean(self):
-        data = super().clean()
-        if (
-            "role" in data
-            and "country" in data
-            and (data["role"] == Role.MODERATOR) != bool(data["country"])
-        ):
-            raise ValidationError(_("A moderator needs a country, and only a moderator has one."))
-        return data
-
 
 class PreferencesForm(PledgeDetailsForm):
     """What the owner of a confirmed pledge may change on "My pledge"."""
