@@ -25,7 +25,7 @@ def home(request):
         return {
             "form": PledgeForm(),
             "counts": counting.current_counts(),
-            "countries": list(Country.objects.visible()),
+            "countries": list(Country.objects.published()),
         }
 
     # The page shows the live count: a copy lives as long as a cached count, so

@@ -76,9 +76,11 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "simple_history",
     "core",
     "accounts",
     "campaign",
+    "pages",
     "pledges",
 ]
 
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records who made each content revision (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -256,6 +260,19 @@ LANGUAGES = [
     ("es", _("Spanish")),
     ("pt", _("Portuguese")),
 ]
+# The languages campaign content (country and information pages) can be written
+# in: the six UN languages and Portuguese. Independent of the interface's
+# LANGUAGES: a moderator may write a page in a language whose interface
+# catalog has not arrived yet.
+CONTENT_LANGUAGES = [
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+    ("ru", _("Russian")),
+    ("ar", _("Arabic")),
+    ("zh-hans", _("Chinese")),
+    ("pt", _("Portuguese")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -266,6 +283,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise expects the folder even before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded hero images; served by core.views.media (see there).
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -6,6 +6,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from campaign import views as campaign_views
 from campaign.sitemaps import PagesSitemap
+from core import views as core_views
 from pledges import views as pledge_views
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("api/v1/counts", pledge_views.counts, name="api-counts"),
     path("healthz", campaign_views.healthz, name="healthz"),
     path("readyz", campaign_views.readyz, name="readyz"),
+    path("media/<path:path>", core_views.media, name="media"),
 ]
 
 urlpatterns += i18n_patterns(
