@@ -9,7 +9,9 @@
 
 `caption:` comes first and is required, `unit:` is optional; then one
 `label | number` row per line (a number of zero or more, decimals with a point).
-Blank lines are ignored.
+Blank lines are ignored. The caption is a line of Markdown, so it can cite the
+chart's source as any figure does (`caption: Where victims come from[^1]`);
+labels and units are plain text.
 
 A chart is drawn on the server as an SVG of horizontal bars, each labelled in
 text with its label and value, so it reads without colour and without script,
@@ -37,7 +39,7 @@ VIEW_WIDTH = 320
 BAR_SPACE = 230
 ROW_HEIGHT = 44
 BAR_HEIGHT = 16
-FONT_SIZE = 13
+FONT_SIZE = 14
 
 _SETTING = re.compile(r"^(caption|unit)\s*:(.*)$", re.IGNORECASE)
 # Digits with an optional decimal point and sign: a sign is read only to say
@@ -145,15 +147,19 @@ def describe(problem: Problem, chart_number: int) -> str:
     }
 
 
-def render_chart(source: str, *, chart_number: int, id_prefix: str = "") -> SafeString:
-    """The chart's HTML (figure, SVG and table), or a visible notice saying why
-    it cannot be shown. Labels and caption are escaped by the template."""
-    chart, problems = parse_chart(source)
-    if chart is None:
-        return render_to_string(
-            "core/chart_problem.html",
-            {"problems": [describe(problem, chart_number) for problem in problems]},
-        )
+def render_problems(problems: list[Problem], chart_number: int) -> SafeString:
+    """A visible notice, in place of a chart that cannot be drawn."""
+    return render_to_string(
+        "core/chart_problem.html",
+        {"problems": [describe(problem, chart_number) for problem in problems]},
+    )
+
+
+def render_chart(
+    chart: Chart, *, caption: SafeString, chart_number: int, id_prefix: str = ""
+) -> SafeString:
+    """The chart's figure: SVG bars and the data table. `caption` is the
+    caption as safe HTML (it may cite a source); labels are escaped here."""
     largest = max(row.value for row in chart.rows)
     bars = []
     for index, row in enumerate(chart.rows):
@@ -175,7 +181,7 @@ def render_chart(source: str, *, chart_number: int, id_prefix: str = "") -> Safe
     return render_to_string(
         "core/chart.html",
         {
-            "caption": chart.caption,
+            "caption": caption,
             "caption_id": f"{id_prefix}chart-{chart_number}",
             "bars": bars,
             # Strings, not numbers: the template would localise 1320 as "1.320".

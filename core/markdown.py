@@ -12,7 +12,8 @@ What editors write, and what it becomes:
   sources: they end the text as a "Sources" section.
 - A ```` ```chart ```` block becomes a bar chart with its data table
   (`core.charts`). Its markup is trusted (our own template, which escapes the
-  editor's text), so it is put in after sanitising, in place of a placeholder
+  labels; the caption is Markdown, so it may cite a source, and is sanitised
+  like the rest), so it is put in after sanitising, in place of a placeholder
   no editor can guess, and nh3 never rewrites it.
 - An image is shown as its description: an image from elsewhere would tell a
   third party who reads the page.
@@ -30,9 +31,10 @@ from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from core.charts import describe, parse_chart, render_chart
+from core.charts import describe, parse_chart, render_chart, render_problems
 
 # The page's own <h1> comes first; an editor's "#" is the next level down.
 HEADING_SHIFT = 1
@@ -54,16 +56,48 @@ def _shift_headings(state: StateCore) -> None:
             token.tag = f"h{level}"
 
 
+def _read_charts(state: StateCore) -> None:
+    # Before the "inline" rule: each chart's caption becomes an inline token just
+    # after its fence, so that a citation in it is numbered in document order.
+    tokens = []
+    for token in state.tokens:
+        tokens.append(token)
+        if _is_chart(token):
+            chart, _problems = parse_chart(token.content)
+            token.meta["chart"] = chart
+            if chart is not None:
+                caption = Token("inline", "", 0)
+                caption.content, caption.map, caption.children = chart.caption, token.map, []
+                caption.meta["caption_of_chart"] = True
+                token.meta["caption"] = caption
+                tokens.append(caption)
+    state.tokens = tokens
+
+
+def _take_captions(state: StateCore) -> None:
+    # After "inline" (and before footnotes are gathered): each caption, parsed
+    # now, is drawn by its chart, not as a paragraph of its own.
+    state.tokens = [token for token in state.tokens if not token.meta.get("caption_of_chart")]
+
+
 def _render_fence(self, tokens, idx, options, env) -> str:
     token = tokens[idx]
     if not _is_chart(token):
         return self.fence(tokens, idx, options, env)
     charts = env["charts"]
-    charts.append(
-        render_chart(token.content, chart_number=len(charts) + 1, id_prefix=env["id_prefix"])
-    )
+    number = len(charts) + 1
+    chart = token.meta["chart"]
+    if chart is None:
+        charts.append(render_problems(parse_chart(token.content)[1], number))
+    else:
+        caption = self.renderInline(token.meta["caption"].children, options, env)
+        # Sanitised as the rest of the text is, before the template takes it as safe.
+        caption = mark_safe(_cleaner.clean(caption))  # noqa: S308
+        charts.append(
+            render_chart(chart, caption=caption, chart_number=number, id_prefix=env["id_prefix"])
+        )
     # A paragraph of its own, so that nh3 leaves it exactly as written.
-    return f"<p>{env['chart_slot']}-{len(charts)}</p>\n"
+    return f"<p>{env['chart_slot']}-{number}</p>\n"
 
 
 def _render_image(self, tokens, idx, options, env) -> str:
@@ -106,6 +140,8 @@ def _render_back_link(self, tokens, idx, options, env) -> str:
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _parser.enable("table").use(footnote_plugin)
+_parser.core.ruler.before("inline", "read_charts", _read_charts)
+_parser.core.ruler.after("inline", "take_captions", _take_captions)
 # Last, after footnote definitions have been moved to the end with their headings.
 _parser.core.ruler.push("shift_headings", _shift_headings)
 _parser.add_render_rule("fence", _render_fence)
@@ -163,8 +199,7 @@ def markdown_problems(text: str) -> list[str]:
     for token in tokens:
         if _is_chart(token):
             charts += 1
-            _, found = parse_chart(token.content)
-            problems += [describe(problem, charts) for problem in found]
+            problems += [describe(problem, charts) for problem in parse_chart(token.content)[1]]
     problems += _citation_problems(tokens, env)
     return problems
 
@@ -172,15 +207,19 @@ def markdown_problems(text: str) -> list[str]:
 def _citation_problems(tokens, env: dict) -> list[str]:
     problems = []
     for token in tokens:
-        if token.type != "inline":
+        if token.type == "inline":
+            inline = token
+        elif token.meta.get("caption"):
+            inline = token.meta["caption"]
+        else:
             continue
-        for child in token.children or []:
-            if child.type == "text":
-                problems += [
-                    _("“[^%(label)s]” cites a source that is never given (“[^%(label)s]: …”).")
-                    % {"label": label}
-                    for label in _UNMATCHED_REFERENCE.findall(child.content)
-                ]
+        # Joined: in a chart's caption, text pieces are not merged into one.
+        text = "".join(child.content for child in inline.children if child.type == "text")
+        problems += [
+            _("“[^%(label)s]” cites a source that is never given (“[^%(label)s]: …”).")
+            % {"label": label}
+            for label in _UNMATCHED_REFERENCE.findall(text)
+        ]
     # The plugin notes each definition in env["footnotes"]["refs"] as ":label",
     # with -1 until the text cites it; tests/test_markdown.py fails if that changes.
     refs = env.get("footnotes", {}).get("refs", {})

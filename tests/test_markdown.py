@@ -138,6 +138,7 @@ def assert_harmless(html):
         "[x](<javascript:alert(1)>)",
         "<javascript:alert(1)>",
         "[x](vbscript:msgbox(1))",
+        "[x](ftp://example.org/) [y](ssh://example.org/)",
         "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
         # markdown-it lets data: images through as links: only nh3 stops this one.
         "[x](data:image/png;base64,iVBORw0KGgo=)",
@@ -147,6 +148,8 @@ def assert_harmless(html):
         "Figure[^1]\n\n[^1]: <script>alert(1)</script> [y](javascript:alert(1))",
         "```\n<script>alert(1)</script>\n```",
         "| a | b |\n| - | - |\n| <script>x</script> | [c](javascript:alert(1)) |",
+        "```chart\ncaption: <script>alert(1)</script> [x](javascript:alert(1))\nA | 1\n```",
+        "```chart\ncaption: [x](data:image/png;base64,AA==) ![y](https://t.example/p)\nA | 1\n```",
     ],
 )
 def test_it_renders_hostile_markdown_harmless(text):
@@ -451,11 +454,41 @@ def test_it_refuses_a_doc_id_that_is_not_a_slug():
         render_markdown(CITED, doc_id='x"><script>')
 
 
+def test_it_numbers_a_citation_in_a_charts_caption_in_reading_order():
+    text = (
+        "140,000 victims[^victims].\n\n"
+        "```chart\ncaption: Where they come from[^origins]\nBalkans | 32\n```\n\n"
+        "3 billion dollars[^profits].\n\n"
+        "[^victims]: UNODC, victims, 2010.\n[^origins]: UNODC, origins, 2010.\n"
+        "[^profits]: UNODC, profits, 2010."
+    )
+    html = str(render_markdown(text))
+    assert [number for _, number in CITATION.findall(html)] == ["1", "2", "3"]
+    assert CITATION.search(html[html.index("<figcaption") : html.index("</figcaption>")])
+    sources = parse(html).find_all("section")[0].find_all("li")
+    assert [item.text.split(",")[1].strip() for item in sources] == [
+        "victims",
+        "origins",
+        "profits",
+    ]
+    assert markdown_problems(text) == []
+
+
+def test_it_takes_a_source_given_inline():
+    html = str(render_markdown("140,000 victims^[UNODC, 2010.]"))
+    assert CITATION.findall(html) == [("fn1", "1")]
+    assert "UNODC, 2010." in parse(html).find_all("section")[0].text
+
+
 def test_it_tells_the_editor_about_a_citation_without_its_source_and_the_reverse():
     text = "140,000 victims[^1] and 3 billion[^2] and `[^code]`.\n\n[^1]: UNODC.\n[^3]: Europol."
     assert markdown_problems(text) == [
         "“[^2]” cites a source that is never given (“[^2]: …”).",
         "The source “[^3]” is never cited in the text.",
+    ]
+    in_a_chart = "```chart\ncaption: Origins[^4]\nA | 1\n```\n\nText[^1].\n\n[^1]: UNODC."
+    assert markdown_problems(in_a_chart) == [
+        "“[^4]” cites a source that is never given (“[^4]: …”)."
     ]
 
 
