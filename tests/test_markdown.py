@@ -342,6 +342,9 @@ def test_it_leaves_other_code_blocks_as_code():
             "Chart 1, line 4: “3x” is not a number.",
         ),
         (["caption: C", "Europe | 1,5"], "Chart 1, line 2: “1,5” is not a number."),
+        (["caption: C", "Europe | NaN"], "Chart 1, line 2: “NaN” is not a number."),
+        (["caption: C", "Europe | Infinity"], "Chart 1, line 2: “Infinity” is not a number."),
+        (["caption: C", "Europe | 1e3"], "Chart 1, line 2: “1e3” is not a number."),
         (["caption: C", "Europe |"], "Chart 1, line 2: “” is not a number."),
         (
             ["caption: C", "Europe | -3"],
