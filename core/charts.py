@@ -19,8 +19,9 @@ beside a data table holding exactly the same rows. The SVG is hidden from
 assistive technology (`aria-hidden`): the table already says everything, and a
 screen reader would otherwise read every figure twice.
 
-A chart that cannot be read is never an exception: the editor is told what is
-wrong, line by line (`chart_problems`), and the page shows a short notice in its
+A chart that cannot be read is never an exception: `parse_chart` says what is
+wrong, line by line (the editing forms show it through
+`core.markdown.markdown_problems`), and the page shows a short notice in its
 place.
 """
 
