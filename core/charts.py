@@ -19,14 +19,15 @@ beside a data table holding exactly the same rows. The SVG is hidden from
 assistive technology (`aria-hidden`): the table already says everything, and a
 screen reader would otherwise read every figure twice.
 
-A chart that cannot be read is never an exception: the editor is told what is
-wrong, line by line (`chart_problems`), and the page shows a short notice in its
+A chart that cannot be read is never an exception: `parse_chart` says what is
+wrong, line by line (the editing forms show it through
+`core.markdown.markdown_problems`), and the page shows a short notice in its
 place.
 """
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
@@ -125,12 +126,10 @@ def parse_chart(source: str) -> tuple[Chart | None, list[Problem]]:
 
 
 def _number(written: str) -> Decimal | None:
+    # Decimal() alone would also take "NaN", "Infinity" and "1e3".
     if not _NUMBER.match(written):
         return None
-    try:
-        return Decimal(written)
-    except InvalidOperation:
-        return None
+    return Decimal(written)
 
 
 def describe(problem: Problem, chart_number: int) -> str:

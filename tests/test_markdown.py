@@ -342,6 +342,9 @@ def test_it_leaves_other_code_blocks_as_code():
             "Chart 1, line 4: “3x” is not a number.",
         ),
         (["caption: C", "Europe | 1,5"], "Chart 1, line 2: “1,5” is not a number."),
+        (["caption: C", "Europe | NaN"], "Chart 1, line 2: “NaN” is not a number."),
+        (["caption: C", "Europe | Infinity"], "Chart 1, line 2: “Infinity” is not a number."),
+        (["caption: C", "Europe | 1e3"], "Chart 1, line 2: “1e3” is not a number."),
         (["caption: C", "Europe |"], "Chart 1, line 2: “” is not a number."),
         (
             ["caption: C", "Europe | -3"],
@@ -495,30 +498,47 @@ def test_it_tells_the_editor_about_a_citation_without_its_source_and_the_reverse
 # In a browser
 
 
-@pytest.mark.browser
-def test_it_passes_the_audit_and_stacks_the_table_under_the_bars_on_a_phone(browser):
+def document(body, *, direction="ltr"):
     css = (Path(__file__).parent.parent / "static/css/site.css").read_text()
-    body = render_markdown(f"# Europe\n\n140,000 victims[^1].\n\n{EUROPE}\n\n[^1]: UNODC, 2010.")
-    document = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Facts</title>'
-        f"<style>{css}</style></head><body><main><h1>Facts</h1>{body}</main></body></html>"
+    return (
+        f'<!DOCTYPE html><html lang="en" dir="{direction}"><head><meta charset="utf-8">'
+        f"<title>Facts</title><style>{css}</style></head>"
+        f"<body><main><h1>Facts</h1>{body}</main></body></html>"
     )
+
+
+@pytest.fixture
+def page(browser):
     context = browser.new_context(viewport={"width": 1024, "height": 800})
-    try:
-        page = context.new_page()
-        page.set_content(document)
-        results = Axe().run(page, options=AUDIT)
-        assert results.violations_count == 0, results.generate_snapshot()
-        bars, table = (
-            page.locator(".chart-bars").bounding_box(),
-            page.locator(".chart-data").bounding_box(),
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.browser
+def test_it_passes_the_audit_and_stacks_the_table_under_the_bars_on_a_phone(page):
+    body = render_markdown(f"# Europe\n\n140,000 victims[^1].\n\n{EUROPE}\n\n[^1]: UNODC, 2010.")
+    page.set_content(document(body))
+    results = Axe().run(page, options=AUDIT)
+    assert results.violations_count == 0, results.generate_snapshot()
+    bars, table = (
+        page.locator(".chart-bars").bounding_box(),
+        page.locator(".chart-data").bounding_box(),
+    )
+    assert table["x"] >= bars["x"] + bars["width"]  # side by side
+    page.set_viewport_size({"width": 375, "height": 800})
+    bars, table = (
+        page.locator(".chart-bars").bounding_box(),
+        page.locator(".chart-data").bounding_box(),
+    )
+    assert table["y"] >= bars["y"] + bars["height"]  # stacked
+
+
+@pytest.mark.browser
+def test_it_keeps_the_bars_labels_inside_the_drawing_on_a_right_to_left_page(page):
+    page.set_content(document(render_markdown(EUROPE), direction="rtl"))
+    drawing = page.locator(".chart-bars").bounding_box()
+    for text in page.locator(".chart-bars text").all():
+        box = text.bounding_box()
+        assert (
+            drawing["x"] <= box["x"] and box["x"] + box["width"] <= drawing["x"] + drawing["width"]
         )
-        assert table["x"] >= bars["x"] + bars["width"]  # side by side
-        page.set_viewport_size({"width": 375, "height": 800})
-        bars, table = (
-            page.locator(".chart-bars").bounding_box(),
-            page.locator(".chart-data").bounding_box(),
-        )
-        assert table["y"] >= bars["y"] + bars["height"]  # stacked
-    finally:
-        context.close()
