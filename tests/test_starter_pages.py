@@ -153,3 +153,13 @@ def test_it_removes_what_it_added_when_reversed_and_brings_it_back():
     assert Page.objects.count() == 6
     assert PageTranslation.objects.count() == 18
     assert CountryTranslation.objects.count() == 4
+
+
+def test_it_keeps_the_starter_text_as_each_translations_first_revision():
+    # Without it, a moderator's first edit could never be undone back to the start.
+    for translation in [*PageTranslation.objects.all(), *CountryTranslation.objects.all()]:
+        first = translation.history.earliest("history_date")
+        assert first.history_type == "+"
+        assert first.body == translation.body
+    assert PageTranslation.history.count() == 18
+    assert CountryTranslation.history.count() == 4

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 STARTER = Path(__file__).resolve().parent.parent / "starter"
 
+STARTER_REASON = "Starter content from the campaign's 2021 article"
+
 # slug -> position in menus.
 PAGES = {
     "blue-heart": 1,
@@ -50,6 +52,20 @@ def starter_files(folder: Path, name: str) -> list[tuple[str, Path]]:
     )
 
 
+def remember(apps, instance, when) -> None:
+    """Record a row as its first revision, so a moderator can always restore the
+    starter text (django-simple-history records saves made through the models'
+    managers, not through a migration's historical models)."""
+    meta = instance._meta
+    history = apps.get_model(meta.app_label, f"Historical{meta.object_name}")
+    history.objects.create(
+        **{field.attname: getattr(instance, field.attname) for field in meta.concrete_fields},
+        history_date=when,
+        history_type="+",
+        history_change_reason=STARTER_REASON,
+    )
+
+
 def load(apps, schema_editor):
     Page = apps.get_model("pages", "Page")
     PageTranslation = apps.get_model("pages", "PageTranslation")
@@ -65,7 +81,7 @@ def load(apps, schema_editor):
         for language, path in starter_files(STARTER, slug):
             fields, body = read(path)
             content = {"title": fields["title"], "summary": fields["summary"], "body": body}
-            PageTranslation.objects.get_or_create(
+            translation, created = PageTranslation.objects.get_or_create(
                 page=page,
                 language=language,
                 defaults={
@@ -74,6 +90,8 @@ def load(apps, schema_editor):
                     "published_at": now,
                 },
             )
+            if created:
+                remember(apps, translation, now)
 
     for code, languages in COUNTRY_LANGUAGES.items():
         country = Country.objects.filter(code=code).first()
@@ -92,7 +110,7 @@ def load(apps, schema_editor):
                 "help_contacts": fields["help_contacts"] + "\n",
                 "hero_alt": "",
             }
-            CountryTranslation.objects.get_or_create(
+            translation, created = CountryTranslation.objects.get_or_create(
                 country=country,
                 language=language,
                 defaults={
@@ -101,6 +119,8 @@ def load(apps, schema_editor):
                     "published_at": now,
                 },
             )
+            if created:
+                remember(apps, translation, now)
 
 
 def unload(apps, schema_editor):
@@ -108,6 +128,8 @@ def unload(apps, schema_editor):
     Country = apps.get_model("campaign", "Country")
     CountryTranslation = apps.get_model("campaign", "CountryTranslation")
     Page.objects.filter(slug__in=PAGES).delete()
+    for label in ("pages.HistoricalPageTranslation", "campaign.HistoricalCountryTranslation"):
+        apps.get_model(label).objects.filter(history_change_reason=STARTER_REASON).delete()
     for code, languages in COUNTRY_LANGUAGES.items():
         CountryTranslation.objects.filter(country__code=code, language__in=languages).delete()
         for country in Country.objects.filter(code=code):
