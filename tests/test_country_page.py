@@ -54,7 +54,8 @@ def test_it_shows_what_was_published_not_the_draft_since(client):
 
 
 def test_it_uses_the_countrys_own_language_when_there_is_no_english(client):
-    published.country("ES", texts={"es": {"headline": "Solo en español"}})
+    texts = {"es": {"headline": "Solo en español"}, "fr": {"headline": "En français"}}
+    published.country("ES", texts=texts, languages=["es", "fr"])
     html = client.get("/pt/countries/es/").content.decode()
     assert "Solo en español" in html
     assert article_language(html) == "es"

@@ -121,3 +121,9 @@ def test_a_signed_in_visitor_gets_a_page_of_their_own(client, blue_heart):
     assert "Signed in as ana@example.org" in client.get("/learn/blue-heart/").content.decode()
     client.logout()
     assert "ana@example.org" not in client.get("/learn/blue-heart/").content.decode()
+
+
+def test_a_page_is_served_from_a_copy(client, blue_heart, django_assert_num_queries):
+    client.get("/learn/blue-heart/")
+    with django_assert_num_queries(0):
+        assert "The Blue Heart" in client.get("/learn/blue-heart/").content.decode()
