@@ -10,22 +10,12 @@ counting.COUNTS_TTL seconds at most.
 import unicodedata
 
 from django.templatetags.static import static
-from django.utils.safestring import SafeString
 
 from campaign.models import Country, CountryTranslation
 from core.content_language import choose_translation, fields_of, language_context
 from core.markdown import render_markdown
 from pledges import counting
 from pledges.forms import PledgeForm
-
-
-def render_field(text: str, doc_id: str) -> SafeString:
-    """One Markdown field of a page. Several render on one page, so each gets its
-    own doc_id: footnote anchors of one never collide with another's.
-
-    TODO(markdown branch): pass doc_id=doc_id to render_markdown once it takes it.
-    """
-    return render_markdown(text)
 
 
 def supporters_progress(count: int, goal: int | None) -> dict:
@@ -53,9 +43,11 @@ def country_page_context(country: Country, language: str, *, draft: bool = False
         # "in April 2021" but "on 12 June 2010": the sentence differs, not only the date.
         "launch_month_only": country.launch_date_precision == Country.DatePrecision.MONTH,
         "headline": text["headline"] or country.code.name,
-        "body": render_field(text["body"], f"{country.iso2}-body"),
-        "partners": render_field(text["partners"], f"{country.iso2}-partners"),
-        "help_contacts": render_field(text["help_contacts"], f"{country.iso2}-help"),
+        # Several Markdown fields on one page: each its own doc_id, so their
+        # footnote and chart ids never collide.
+        "body": render_markdown(text["body"], doc_id="body"),
+        "partners": render_markdown(text["partners"], doc_id="partners"),
+        "help_contacts": render_markdown(text["help_contacts"], doc_id="help"),
         "hero": hero_image(country, text["hero_alt"]),
         "supporters": supporters_progress(count, country.supporter_goal),
         "form": PledgeForm(initial={"country": code}),
@@ -113,7 +105,8 @@ def help_contacts_by_country(language: str) -> list[dict]:
                     **language_context(choice),
                     "country": country,
                     "name": country.code.name,
-                    "contacts": render_field(contacts, f"help-{country.iso2}"),
+                    # iso2 is two lowercase letters: always a valid doc_id.
+                    "contacts": render_markdown(contacts, doc_id=f"help-{country.iso2}"),
                 }
             )
     found.sort(key=lambda row: _sort_key(row["name"]))

@@ -5,8 +5,9 @@ info_page_context() is the context of pages/page.html, learn_index_context()
 that of pages/index.html.
 """
 
-from campaign.content import help_contacts_by_country, render_field
+from campaign.content import help_contacts_by_country
 from core.content_language import choose_translation, fields_of, language_context
+from core.markdown import render_markdown
 from pages.models import Page, PageTranslation
 
 # The page that also lists every country's help contacts after its own text.
@@ -25,7 +26,8 @@ def info_page_context(page: Page, language: str, *, draft: bool = False) -> dict
         "translation": choice.translation,
         "title": text["title"],
         "summary": text["summary"],
-        "body": render_field(text["body"], f"{page.slug}-body"),
+        # Not the slug: a slug may hold "_" or start with a digit, which doc_id refuses.
+        "body": render_markdown(text["body"], doc_id="body"),
         # Other countries' contacts are not part of this page's draft: a preview
         # shows the ones live now, as publishing the page would.
         "help_contacts": help_contacts_by_country(language) if page.slug == GET_HELP_SLUG else [],

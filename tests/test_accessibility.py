@@ -81,7 +81,13 @@ def test_the_information_and_country_pages_pass_the_audit(page, live_server, pat
     make_pledge("bruno@example.org", "ES")
     published.page(
         "get-help",
-        texts={"en": {"title": "Get help", "summary": "Who to call.", "body": "Call **112**."}},
+        texts={
+            "en": {
+                "title": "Get help",
+                "summary": "Who to call.",
+                "body": "# In an emergency\n\nCall **112**.[^1]\n\n[^1]: The EU, 2011",
+            }
+        },
     )
     audit(page, live_server.url + path)
 

@@ -178,3 +178,17 @@ def test_it_shows_the_country_name_when_no_text_is_live_yet(client):
     html = client.get("/countries/es/").content.decode()
     assert '<h1 id="country-title">Spain</h1>' in html
     assert 'role="note"' not in html
+
+
+def test_its_text_fields_cite_sources_without_sharing_an_id(client):
+    cited = {
+        "headline": "Spain",
+        "body": "A figure.[^1]\n\n[^1]: Source of the body, 2010",
+        "partners": "A partner.[^1]\n\n[^1]: Source of the partners, 2011",
+        "help_contacts": "A helpline.[^1]\n\n[^1]: Source of the contacts, 2012",
+    }
+    published.country("ES", texts={"en": cited})
+    html = client.get("/countries/es/").content.decode()
+    assert html.count("Sources</h2>") == 3
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(ids)
