@@ -46,14 +46,18 @@ def translation(country: Country, language: str, *, live: bool = True, **text):
 
 
 def page(slug: str, *, texts: dict, live=None, position: int = 0, is_published=True) -> Page:
-    """An information page with a translation per language in `texts`:
+    """An information page (the starter page of that slug, if there is one,
+    made over) with a translation per language in `texts`:
     {"en": {"title": ..., "summary": ..., "body": ...}}."""
-    made = Page.objects.create(
+    made, _created = Page.objects.update_or_create(
         slug=slug,
-        position=position,
-        is_published=is_published,
-        published_at=timezone.now() if is_published else None,
+        defaults={
+            "position": position,
+            "is_published": is_published,
+            "published_at": timezone.now() if is_published else None,
+        },
     )
+    made.translations.all().delete()
     for language, text in texts.items():
         is_live = live is None or language in live
         PageTranslation.objects.create(
