@@ -72,7 +72,11 @@ def gunicorn(transactional_db, tmp_path):
         yield base_url
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()  # its workers die with it (gunicorn's master watches them)
+            server.wait()
         log.close()
 
 
