@@ -4,9 +4,11 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from campaign.models import Country
 
-class PagesSitemap(Sitemap):
-    """The public pages, each in every language, with hreflang alternates."""
+
+class SiteSitemap(Sitemap):
+    """Our sitemaps list each address in every language, with hreflang alternates."""
 
     i18n = True
     alternates = True
@@ -19,8 +21,31 @@ class PagesSitemap(Sitemap):
         # site's, also behind a proxy that ends TLS.
         return urlsplit(settings.SITE_URL).scheme
 
+
+class PagesSitemap(SiteSitemap):
+    """The public pages that are not content: home, pledge, privacy, the indexes."""
+
     def items(self) -> list[str]:
-        return ["campaign:home", "pledges:pledge", "campaign:privacy"]
+        return [
+            "campaign:home",
+            "pledges:pledge",
+            "campaign:privacy",
+            "campaign:countries",
+            "pages:index",
+        ]
 
     def location(self, item: str) -> str:
         return reverse(item)
+
+
+class CountriesSitemap(SiteSitemap):
+    """Every published country's launch page."""
+
+    def items(self):
+        return Country.objects.published().order_by("code")
+
+    def location(self, item: Country) -> str:
+        return reverse("campaign:country", args=[item.iso2])
+
+    def lastmod(self, item: Country):
+        return item.published_at

@@ -7,4 +7,6 @@ app_name = "campaign"
 urlpatterns = [
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("countries/", views.countries, name="countries"),
+    path("countries/<str:iso2>/", views.country, name="country"),
 ]

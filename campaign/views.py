@@ -3,12 +3,14 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from campaign.content import countries_index_context, country_page_context
 from campaign.models import Country
 from config.celery_app import app as celery_app
 from core.shared_pages import render_shared_page
@@ -31,6 +33,33 @@ def home(request):
     # The page shows the live count: a copy lives as long as a cached count, so
     # what it shows is at most 2 x COUNTS_TTL (4 s) old, inside the 5 s promise.
     return render_shared_page(request, "campaign/home.html", context, timeout=counting.COUNTS_TTL)
+
+
+@require_safe
+def countries(request):
+    # Shows counts: kept no longer than a cached count, as the home page.
+    return render_shared_page(
+        request, "campaign/countries.html", countries_index_context, timeout=counting.COUNTS_TTL
+    )
+
+
+@require_safe
+def country(request, iso2: str):
+    if iso2 != iso2.lower():
+        found = get_object_or_404(Country.objects.published(), code=iso2.upper())
+        return redirect("campaign:country", iso2=found.iso2, permanent=True)
+
+    def context():
+        # Looked up only when no copy is kept, so a kept page costs no query;
+        # an unknown or unpublished country raises here, and nothing is kept.
+        found = Country.objects.published().filter(code=iso2.upper()).first()
+        if found is None:
+            raise Http404
+        return country_page_context(found, get_language())
+
+    return render_shared_page(
+        request, "campaign/country.html", context, timeout=counting.COUNTS_TTL
+    )
 
 
 @require_safe

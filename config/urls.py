@@ -5,14 +5,17 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from campaign import views as campaign_views
-from campaign.sitemaps import PagesSitemap
+from campaign.sitemaps import CountriesSitemap, PagesSitemap
 from core import views as core_views
+from pages.sitemaps import LearnSitemap
 from pledges import views as pledge_views
+
+SITEMAPS = {"pages": PagesSitemap, "learn": LearnSitemap, "countries": CountriesSitemap}
 
 urlpatterns = [
     path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
     path("favicon.ico", campaign_views.favicon, name="favicon"),
-    path("sitemap.xml", sitemap, {"sitemaps": {"pages": PagesSitemap}}, name="sitemap"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("api/v1/counts", pledge_views.counts, name="api-counts"),
     path("healthz", campaign_views.healthz, name="healthz"),
     path("readyz", campaign_views.readyz, name="readyz"),
@@ -22,6 +25,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("campaign.urls")),
     path("", include("pledges.urls")),
+    path("", include("pages.urls")),
     path("my-pledge/", account_views.my_pledge, name="my-pledge"),
     path("my-pledge/my-data.json", account_views.download_my_data, name="my-data"),
     path("my-pledge/delete/", account_views.delete_my_data, name="delete-my-data"),

@@ -6,6 +6,7 @@ from django.core import mail
 from django.test import Client
 
 from pledges.tokens import make_confirm_token
+from tests import published
 from tests.conftest import make_pledge
 from tests.signin import code_in, sign_in_in_browser
 from tests.staff import make_user
@@ -59,6 +60,35 @@ def audit_as_shown(page):
     ],
 )
 def test_it_passes_the_audit(page, live_server, path):
+    audit(page, live_server.url + path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/learn/",
+        "/learn/get-help/",
+        "/pt/learn/get-help/",
+        "/countries/",
+        "/countries/es/",
+        "/pt/countries/es/",
+        "/pt/countries/pt/",
+    ],
+)
+def test_the_information_and_country_pages_pass_the_audit(page, live_server, path):
+    published.spain(supporter_goal=1000)  # launched, with a goal; Portuguese falls back
+    published.portugal()  # upcoming, no goal
+    make_pledge("bruno@example.org", "ES")
+    published.page(
+        "get-help",
+        texts={
+            "en": {
+                "title": "Get help",
+                "summary": "Who to call.",
+                "body": "# In an emergency\n\nCall **112**.[^1]\n\n[^1]: The EU, 2011",
+            }
+        },
+    )
     audit(page, live_server.url + path)
 
 

@@ -1,7 +1,7 @@
-"""Two browsers, Ana signed in and Bruno not. The home page and the pledge form
-are served to anonymous visitors from a shared per-worker copy; nothing of Ana's
-(her address, "signed in as", a message meant for her) may ever reach Bruno's
-page or that copy."""
+"""Two browsers, Ana signed in and Bruno not. The home page, the pledge form and the
+country and learn indexes are served to anonymous visitors from a shared per-worker
+copy; nothing of Ana's (her address, "signed in as", a message meant for her) may ever
+reach Bruno's page or that copy."""
 
 import pytest
 from django.test import Client
@@ -10,7 +10,7 @@ from tests.staff import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHARED = ["/", "/pledge/", "/pt/", "/pt/pledge/"]
+SHARED = ["/", "/pledge/", "/pt/", "/pt/pledge/", "/countries/", "/learn/", "/pt/learn/"]
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from tests import published
+
 pytestmark = pytest.mark.django_db
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -26,20 +28,31 @@ def test_robots_keeps_crawlers_out_of_private_pages_in_every_language(client, se
     assert lines[-1] == "Sitemap: https://blueheart.example.org/sitemap.xml"
 
 
-def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(client, settings):
+def sitemap_urls(client, settings) -> dict:
+    """{address: {hreflang: alternate address}} as the sitemap lists them."""
     settings.SITE_URL = "https://blueheart.example.org"
     settings.ALLOWED_HOSTS = ["blueheart.example.org"]
     response = client.get("/sitemap.xml", HTTP_HOST="blueheart.example.org")
     assert response.status_code == 200
     root = ET.fromstring(response.content)  # noqa: S314 (our own response)
-    urls = {
+    return {
         url.findtext(f"{SITEMAP}loc"): {
             link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")
         }
         for url in root.findall(f"{SITEMAP}url")
     }
+
+
+def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(client, settings):
+    published.spain()
+    published.portugal(is_published=False)
+    published.page("blue-heart", texts={"en": {"title": "The Blue Heart"}})
+    published.page("draft-page", texts={"en": {"title": "Not yet"}}, is_published=False)
+    published.page("no-live-text", texts={"en": {"title": "Not live"}}, live=[])
+    urls = sitemap_urls(client, settings)
     site = "https://blueheart.example.org"
-    for path in ("/", "/pledge/", "/privacy/"):
+    pages = ["/", "/pledge/", "/privacy/", "/countries/", "/countries/es/"]
+    for path in [*pages, "/learn/", "/learn/blue-heart/"]:
         alternates = {
             "en": site + path,
             "es": f"{site}/es{path}",
@@ -49,6 +62,8 @@ def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(c
         for language in ("en", "es", "pt"):
             assert urls[alternates[language]] == alternates
     assert not any("/my-pledge/" in loc or "/accounts/" in loc for loc in urls)
+    hidden = ("/countries/pt/", "/learn/draft-page/", "/learn/no-live-text/")
+    assert not any(loc.endswith(hidden) for loc in urls)
 
 
 def test_the_favicon_is_the_blue_heart(client):

@@ -1,0 +1,139 @@
+"""Publishing reaches every web worker within PUBLISH_REACHES_ALL_WITHIN (5 s).
+
+Each worker keeps its own copy of a page (core.shared_pages) for up to an hour.
+Here two real gunicorn workers, over real HTTP, both hold a copy of a page;
+the page's text changes and content_changed() runs, as publishing does; from
+then on both must serve the new text within 5 s."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+
+from core.shared_pages import PUBLISH_REACHES_ALL_WITHIN, content_changed
+from pages.models import PageTranslation
+from tests import published
+from tests.conftest import free_port
+from tests.worker_pid_wsgi import PID_HEADER
+
+ROOT = Path(__file__).resolve().parent.parent
+PATH = "/learn/blue-heart/"
+OLD, NEW = "The Blue Heart, first version", "The Blue Heart, published again"
+# Requests enough for both workers to answer several times: the kernel hands
+# each new connection to whichever worker accepts it first.
+MAX_WARM_UP_REQUESTS = 400
+
+
+def this_tests_database_url() -> str:
+    """The database the test runs in (pytest's test_… copy), for other processes."""
+    db = connection.settings_dict
+    url = urlsplit(os.environ["DATABASE_URL"])
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    netloc = f"{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}"
+    return url._replace(netloc=netloc, path=f"/{db['NAME']}").geturl()
+
+
+@pytest.fixture
+def gunicorn(transactional_db, tmp_path):
+    """Two sync gunicorn workers on this test's database and Redis; stopped
+    (before the database is emptied) after the test."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": this_tests_database_url(),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    for unwanted in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY"):
+        env.pop(unwanted, None)
+    log = (tmp_path / "gunicorn.log").open("w")
+    server = subprocess.Popen(  # noqa: S603 - this interpreter and our own arguments, no shell
+        [
+            *(sys.executable, "-m", "gunicorn"),
+            *("--config", "/dev/null"),  # never a gunicorn.conf.py lying around
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync"),
+            "--no-control-socket",
+            "tests.worker_pid_wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(server, base_url, tmp_path / "gunicorn.log")
+        yield base_url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()  # its workers die with it (gunicorn's master watches them)
+            server.wait()
+        log.close()
+
+
+def wait_until_ready(server, base_url, log_path, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert server.poll() is None, log_path.read_text()
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
+
+
+def fetch(base_url: str) -> tuple[int, str]:
+    """(the worker's pid, the page) over a connection of its own."""
+    request = urllib.request.Request(base_url + PATH, headers={"Connection": "close"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.headers[PID_HEADER]), response.read().decode()
+
+
+def seen_by_each_worker(base_url: str, times: int) -> dict[int, list[str]]:
+    """Pages fetched until both workers have answered `times` times."""
+    pages: dict[int, list[str]] = {}
+    for _ in range(MAX_WARM_UP_REQUESTS):
+        pid, html = fetch(base_url)
+        pages.setdefault(pid, []).append(html)
+        if len(pages) == 2 and all(len(seen) >= times for seen in pages.values()):
+            return pages
+    pytest.fail(f"both workers did not answer {times} times: {sorted(pages)}")
+
+
+def test_a_publish_reaches_both_workers_within_five_seconds(gunicorn):
+    page = published.page("blue-heart", texts={"en": {"title": OLD}})
+    # Both workers render the page, then serve it from their own copy.
+    for pages in seen_by_each_worker(gunicorn, 2).values():
+        assert all(OLD in html for html in pages)
+
+    PageTranslation.objects.filter(page=page).update(published_title=NEW)
+    # Guards the guard: without the publish signal the copies are still served,
+    # so what follows proves the version bump, not a copy that was never kept.
+    for pages in seen_by_each_worker(gunicorn, 2).values():
+        assert all(OLD in html for html in pages)
+
+    content_changed()  # as publishing does, once its transaction commits
+    deadline = time.monotonic() + PUBLISH_REACHES_ALL_WITHIN
+    updated: set[int] = set()
+    while len(updated) < 2:
+        assert time.monotonic() < deadline, f"only workers {sorted(updated)} show the new text"
+        pid, html = fetch(gunicorn)
+        if NEW in html:
+            updated.add(pid)
+        else:
+            # Once a worker has shown the new text it never goes back to the old.
+            assert pid not in updated, "a worker went back to the old text"
+    # From then on every request, whichever worker answers, shows the new text.
+    for pages in seen_by_each_worker(gunicorn, 3).values():
+        assert all(NEW in html and OLD not in html for html in pages)
