@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import AccessLog, RoleChange, User
 from accounts.rules import moderated_countries, roles_of
+from campaign.models import LaunchRequest, LaunchSubscription
 from core.mail import forget_outgoing
 from pledges.models import Pledge, PledgeRequest
 
@@ -97,6 +98,41 @@ def export_data(user: User, now: datetime | None = None) -> dict:
             }
             for request in PledgeRequest.objects.for_emails(addresses).order_by("received_at")
         ],
+        # "Tell me when it launches", one per country asked about.
+        "launch_subscriptions": [
+            _launch_subscription_data(subscription)
+            for subscription in LaunchSubscription.objects.for_emails(addresses)
+            .select_related("country")
+            .order_by("created_at", "pk")
+        ],
+        "launch_requests_in_progress": [
+            {
+                "country": request.country.code.code,
+                "email": request.email,
+                "language": request.language,
+                "received_at": _time(request.received_at),
+            }
+            for request in LaunchRequest.objects.for_emails(addresses)
+            .select_related("country")
+            .order_by("received_at", "pk")
+        ],
+    }
+
+
+def _launch_subscription_data(subscription: LaunchSubscription) -> dict:
+    return {
+        "country": subscription.country.code.code,
+        "email": subscription.email,
+        "language": subscription.language,
+        "first_asked_at": _time(subscription.created_at),
+        "last_asked_at": _time(subscription.requested_at),
+        "confirmed_at": _time(subscription.confirmed_at),
+        "last_email_sent_at": _time(subscription.email_sent_at),
+        "email_waiting_to_be_sent": (
+            {"kind": subscription.email_due, "requested_at": _time(subscription.email_requested_at)}
+            if subscription.email_due
+            else None
+        ),
     }
 
 
@@ -142,11 +178,12 @@ def erase(user: User, now: datetime | None = None) -> None:
 
     Their pledges: a confirmed one becomes an anonymous row (counted as before),
     a pending one goes (Pledge.erase), and with them the log of the emails they
-    were sent and any email still owed. Requests in flight for their addresses
-    go, and so do messages still waiting to be sent to any of them (a sign-in
-    code, say). The account goes, with its addresses, second factors and role
-    grants; the audit logs keep bare ids. Every session that is theirs or names
-    one of their addresses ends. The caller logs the visitor out.
+    were sent and any email still owed. Their launch sign-ups go. Requests in
+    flight for their addresses go, and so do messages still waiting to be sent
+    to any of them (a sign-in code, say). The account goes, with its addresses,
+    second factors and role grants; the audit logs keep bare ids. Every session
+    that is theirs or names one of their addresses ends. The caller logs the
+    visitor out.
     """
     now = now or timezone.now()
     user_id = user.pk
@@ -161,7 +198,9 @@ def erase(user: User, now: datetime | None = None) -> None:
     with transaction.atomic():
         for pledge in pledges_of(user):
             pledge.erase(now)
-        PledgeRequest.objects.for_emails(verified_addresses(user)).delete()
+        verified = verified_addresses(user)
+        PledgeRequest.objects.for_emails(verified).delete()
+        _forget_launch_signups(verified)
         # Messages still waiting for any of their addresses (a sign-in code, say).
         forget_outgoing(addresses)
         # The admin's history names what it changed ("object_repr"): keep the
@@ -209,8 +248,8 @@ def log_access(
 def erase_on_behalf(actor: User, pledge: Pledge, now: datetime | None = None) -> None:
     """An administrator erases a supporter's data at their request (they wrote
     in, say): the pledge, any account whose verified address is the pledge's,
-    and requests in flight for that address, as if the supporter had pressed
-    the button themselves. Logged, in the same transaction."""
+    requests in flight and launch sign-ups for that address, as if the supporter
+    had pressed the button themselves. Logged, in the same transaction."""
     now = now or timezone.now()
     with transaction.atomic():
         log_access(actor, pledge, now, action=AccessLog.Action.ERASE)
@@ -223,4 +262,12 @@ def erase_on_behalf(actor: User, pledge: Pledge, now: datetime | None = None) ->
             for owner in owners:
                 erase(owner, now)
             PledgeRequest.objects.for_emails([pledge.email]).delete()
+            _forget_launch_signups([pledge.email])
         pledge.erase(now)
+
+
+def _forget_launch_signups(addresses: list[str]) -> None:
+    """Launch sign-ups of these addresses, confirmed or not, and their requests
+    in flight. A worker mid-send finds the row gone and records nothing."""
+    LaunchSubscription.objects.for_emails(addresses).delete()
+    LaunchRequest.objects.for_emails(addresses).delete()

@@ -6,15 +6,28 @@ without a migration, each translation keeps its own history, and "which
 languages does this page have" is a plain query. Moderators edit a draft; the
 public sees only what was last published (the published_* fields), so a
 preview can show exactly what publishing will put live.
+
+Who asked to hear of a country's launch (LaunchSubscription) is kept only until
+they have been told: see campaign/services.py for the flow.
 """
 
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from core.outbox import MAX_ATTEMPTS, OwedEmail
+from core.shared_pages import content_changed
 
 
 class CountryQuerySet(models.QuerySet):
@@ -82,6 +95,28 @@ class Country(models.Model):
             return date_format(self.launch_date, "YEAR_MONTH_FORMAT")
         return date_format(self.launch_date, "DATE_FORMAT")
 
+    def page_path(self) -> str:
+        """The country's launch page, /countries/<iso2>/ (public contract,
+        PRODUCT.md), in the active language: the prefix is whatever
+        i18n_patterns gives the home page (none for English)."""
+        return reverse("campaign:country", args=[self.iso2])
+
+    def launch(self, reason: str) -> bool:
+        """Mark the country launched, once; the page's history records it (who:
+        nobody, when a job does it; why: `reason`). True if this call did."""
+        with transaction.atomic():
+            country = Country.objects.select_for_update().get(pk=self.pk)
+            if country.status == Country.Status.LAUNCHED:
+                return False
+            country.status = Country.Status.LAUNCHED
+            # django-simple-history reads the reason from the instance it saves.
+            country._change_reason = reason
+            country.save(update_fields=["status", "updated_at"])
+            # Its page now reads "launched": every worker's copies are stale.
+            content_changed()
+        self.status = country.status
+        return True
+
 
 class CountryTranslation(models.Model):
     """A country page's text in one language: the draft, and what is live."""
@@ -124,3 +159,167 @@ class CountryTranslation(models.Model):
     @property
     def is_live(self) -> bool:
         return self.published_at is not None
+
+
+class LaunchSubscriptionQuerySet(models.QuerySet):
+    def confirmed(self):
+        return self.filter(confirmed_at__isnull=False)
+
+    def pending(self):
+        return self.filter(confirmed_at__isnull=True)
+
+    def for_emails(self, emails: Iterable[str]):
+        return _for_emails(self, emails)
+
+    def owe_launch_emails(self, country_ids: Iterable[int], now: datetime) -> int:
+        """Owe one launch email to every confirmed subscription of these
+        (launched) countries that was never owed one. Returns how many.
+
+        `launch_due_since` is set once and never cleared, so a subscription is
+        owed its launch email once, however often this runs: a second run, or
+        one racing this one, finds nothing left to mark (its conditions are all
+        on this table, so PostgreSQL re-checks them on a row another run just
+        marked). Not queued (email_queued_at NULL): the caller hands them out.
+        """
+        return (
+            self.confirmed()
+            .filter(country_id__in=list(country_ids), launch_due_since__isnull=True)
+            .update(
+                launch_due_since=now,
+                email_due=LaunchSubscription.EmailDue.LAUNCH,
+                email_requested_at=now,
+                email_queued_at=None,
+                email_attempts=0,
+            )
+        )
+
+    def done_with(self):
+        """Subscriptions whose launch email has gone (or never will): nothing
+        is left to do for them, so their addresses are not kept."""
+        return self.filter(launch_due_since__isnull=False).filter(
+            ~Q(email_due=LaunchSubscription.EmailDue.LAUNCH) | Q(email_attempts__gte=MAX_ATTEMPTS)
+        )
+
+
+def _for_emails(queryset: models.QuerySet, emails: Iterable[str]) -> models.QuerySet:
+    keys = [Lower(Value(email)) for email in emails if email]
+    if not keys:
+        return queryset.none()
+    return queryset.alias(email_key=Lower("email")).filter(email_key__in=keys)
+
+
+class LaunchSubscription(OwedEmail):
+    """An address that asked for one email: when its country launches.
+
+    Until it is confirmed (a POST from the page its emailed link opens) it is
+    only a proposal, since anyone can type any address into the form: nothing
+    but the confirmation link is ever sent to it. Once the launch email has
+    gone the row is deleted; the address is of no further use to us.
+    """
+
+    class EmailDue(models.TextChoices):
+        NONE = "", _("Nothing")
+        CONFIRMATION = "confirmation", _("Confirmation link")
+        ALREADY_SUBSCRIBED = "already_subscribed", _("Already on the list notice")
+        LAUNCH = "launch", _("Launch announcement")
+
+    # The handle the confirmation link carries; the integer key stays inside.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.CASCADE,
+        related_name="launch_subscriptions",
+        verbose_name=_("country"),
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    # The page's language when asked, then the one the owner confirmed on:
+    # every email goes out in it.
+    language = models.CharField(_("language"), max_length=10)
+    created_at = models.DateTimeField(_("first asked at"))
+    # The latest request for the address: an unconfirmed row is kept
+    # PENDING_KEPT_FOR after it (campaign.services.purge_launch_signups).
+    requested_at = models.DateTimeField(_("last asked at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # When the launch email became owed; set once, never cleared (see
+    # owe_launch_emails).
+    launch_due_since = models.DateTimeField(_("launch email owed since"), null=True, blank=True)
+
+    objects = LaunchSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("launch email subscription")
+        verbose_name_plural = _("launch email subscriptions")
+        constraints = [
+            # One subscription per address and country, whatever its case; the
+            # database is the judge, so concurrent requests cannot slip a
+            # duplicate in (the merge's ON CONFLICT names this index).
+            models.UniqueConstraint(
+                "country", Lower("email"), name="campaign_launchsub_country_email_ci_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["email_requested_at"],
+                condition=~Q(email_due=""),
+                name="campaign_launchsub_due_idx",
+            ),
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(confirmed_at__isnull=True),
+                name="campaign_launchsub_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the address: this may be printed anywhere.
+        return f"Launch subscription {self.public_id}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+    def confirm(self, *, language: str, now: datetime) -> bool:
+        """The owner confirms, once, while the country is still to launch.
+
+        One conditional UPDATE: two tabs confirm once, and a country launched
+        meanwhile is not subscribed to after the fact. True only for the call
+        that confirmed.
+        """
+        updated = LaunchSubscription.objects.filter(
+            pk=self.pk,
+            confirmed_at__isnull=True,
+            country__status=Country.Status.UPCOMING,
+        ).update(confirmed_at=now, language=language)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
+
+
+class LaunchRequestQuerySet(models.QuerySet):
+    def for_emails(self, emails: Iterable[str]):
+        return _for_emails(self, emails)
+
+
+class LaunchRequest(models.Model):
+    """A request to hear of a country's launch, as it arrived.
+
+    The web request writes this one row and queues one task whoever the
+    address belongs to, so neither its answer nor its timing tells whether the
+    address asked before. The worker merges it into the subscriptions and
+    deletes it.
+    """
+
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField(max_length=254)
+    language = models.CharField(max_length=10)
+    received_at = models.DateTimeField()
+    # When it was last handed to a worker; the sweep re-queues it if it lingers.
+    queued_at = models.DateTimeField()
+
+    objects = LaunchRequestQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["queued_at"], name="campaign_launchreq_queued_idx")]
+
+    def __str__(self) -> str:
+        return f"Launch request #{self.pk}"

@@ -6,12 +6,16 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
+from campaign import services as launch_signups
 from campaign.content import countries_index_context, country_page_context
-from campaign.models import Country
+from campaign.forms import LaunchSignupForm
+from campaign.models import Country, LaunchSubscription
+from campaign.tokens import LAUNCH_CONFIRM_MAX_AGE, BadToken, ExpiredToken
 from config.celery_app import app as celery_app
 from core.shared_pages import render_shared_page
 from pledges import counting
@@ -19,6 +23,8 @@ from pledges.forms import PledgeForm
 from pledges.services import PENDING_KEPT_FOR
 
 logger = logging.getLogger(__name__)
+
+GET_AND_POST = ["GET", "HEAD", "POST"]
 
 
 @require_safe
@@ -72,6 +78,72 @@ def privacy(request):
     return render(request, "campaign/privacy.html", context)
 
 
+def _published_country(iso2: str) -> Country:
+    if len(iso2) != 2:
+        raise Http404
+    return get_object_or_404(Country.objects.published(), code=iso2.upper())
+
+
+@require_http_methods(GET_AND_POST)
+def launch_signup(request, iso2: str):
+    """ "Tell me when it launches": the same answer and the same work (one row,
+    one task) whether or not the address asked before."""
+    country = _published_country(iso2)
+    if country.status == Country.Status.LAUNCHED:
+        return render(request, "campaign/launch_launched.html", {"country": country})
+    if request.method != "POST":
+        return render(request, "campaign/launch_signup.html", {"country": country})
+    form = LaunchSignupForm(request.POST)
+    if not form.is_valid():
+        context = {"country": country, "launch_form": form}
+        return render(request, "campaign/launch_signup.html", context, status=400)
+    launch_signups.request_launch_email(
+        country=country, email=form.cleaned_data["email"], language=get_language()
+    )
+    return redirect("campaign:launch-signup-sent", iso2=country.iso2)
+
+
+@require_safe
+def launch_signup_sent(request, iso2: str):
+    context = {"country": _published_country(iso2), "valid_days": LAUNCH_CONFIRM_MAX_AGE.days}
+    return render(request, "campaign/launch_signup_sent.html", context)
+
+
+@require_http_methods(GET_AND_POST)
+def launch_confirm(request, token: str):
+    try:
+        subscription = launch_signups.subscription_for_token(token)
+    except ExpiredToken as expired:
+        # Offer to ask again for the same country, right here, if it still waits.
+        country = (
+            Country.objects.published()
+            .filter(
+                status=Country.Status.UPCOMING,
+                launch_subscriptions__public_id=expired.public_id,
+            )
+            .first()
+        )
+        context = {"expired": True, "valid_days": LAUNCH_CONFIRM_MAX_AGE.days, "country": country}
+        return render(request, "campaign/launch_confirm_invalid.html", context, status=410)
+    except (BadToken, LaunchSubscription.DoesNotExist):
+        context = {"expired": False}
+        return render(request, "campaign/launch_confirm_invalid.html", context, status=404)
+    country = subscription.country
+    if country.status == Country.Status.LAUNCHED:
+        return render(request, "campaign/launch_launched.html", {"country": country})
+    if subscription.is_confirmed:
+        return render(request, "campaign/launch_confirmed.html", {"country": country})
+    if request.method != "POST":
+        # GET confirms nothing: mail scanners follow links, people press buttons.
+        return render(request, "campaign/launch_confirm.html", {"country": country})
+    if not subscription.confirm(language=get_language(), now=timezone.now()):
+        # Confirmed in another tab a moment ago, or the country launched meanwhile.
+        country.refresh_from_db(fields=["status"])
+        if country.status == Country.Status.LAUNCHED:
+            return render(request, "campaign/launch_launched.html", {"country": country})
+    return render(request, "campaign/launch_confirmed.html", {"country": country})
+
+
 @require_safe
 @never_cache
 def healthz(request):
@@ -113,7 +185,14 @@ def _probe_queue() -> None:
 
 # Pages for signed-in people, links only their owner has, and staff tools: no
 # crawler has any business there, in any language.
-_NOT_FOR_CRAWLERS = ["/accounts/", "/admin/", "/confirm/", "/my-pledge/", "/staff/"]
+_NOT_FOR_CRAWLERS = [
+    "/accounts/",
+    "/admin/",
+    "/confirm/",
+    "/countries/notify/",
+    "/my-pledge/",
+    "/staff/",
+]
 
 
 @require_safe

@@ -180,6 +180,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_outgoing",
         "schedule": schedule(timedelta(seconds=30)),
     },
+    # Launch day: launches the countries whose day has come and hands one launch
+    # email per confirmed subscriber to the workers; it sends nothing itself.
+    "launch-emails": {
+        "task": "campaign.tasks.send_launch_emails",
+        "schedule": schedule(timedelta(minutes=5)),
+    },
+    # Hands lost launch sign-ups and their owed emails to the workers.
+    "sweep-launch-signups": {
+        "task": "campaign.tasks.sweep",
+        "schedule": schedule(timedelta(seconds=30)),
+    },
     "reconcile-counts": {
         "task": "pledges.tasks.reconcile_counts",
         "schedule": schedule(timedelta(minutes=10)),
@@ -189,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-stale": {
         "task": "pledges.tasks.purge_stale",
         "schedule": crontab(hour=3, minute=17),
+    },
+    # Retention: launch sign-ups never confirmed (as pledges), or left over.
+    "purge-launch-signups": {
+        "task": "campaign.tasks.purge_launch_signups",
+        "schedule": crontab(hour=3, minute=27),
     },
 }
 

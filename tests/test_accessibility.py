@@ -1,13 +1,20 @@
 """Every public page passes an axe-core audit (WCAG 2.1 A and AA) in Chromium."""
 
+from datetime import date, timedelta
+
 import pytest
+import time_machine
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
+from campaign.models import Country
+from campaign.tokens import make_launch_token
 from pledges.tokens import make_confirm_token
 from tests import published
 from tests.conftest import make_pledge
+from tests.launch import subscribe, upcoming_country
 from tests.signin import code_in, sign_in_in_browser
 from tests.staff import make_user
 
@@ -198,3 +205,35 @@ def test_the_audit_catches_a_broken_page(page):
     page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
     results = Axe().run(page, options=AUDIT)
     assert {v["id"] for v in results.response["violations"]} >= {"image-alt", "label"}
+
+
+def test_the_launch_signup_pages_pass_the_audit(page, live_server):
+    portugal = upcoming_country("PT", launch_date=date(2027, 4, 15))
+    audit(page, live_server.url + "/pt/countries/pt/notify/")
+    audit(page, live_server.url + "/countries/pt/notify/")
+    page.get_by_role("button", name="Tell me when it launches").click()  # no address
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    audit_as_shown(page)
+    page.get_by_label("Your email").fill("ana@example.org")
+    page.get_by_role("button", name="Tell me when it launches").click()
+    page.wait_for_url("**/countries/pt/notify/sent/")
+    audit_as_shown(page)
+
+    carla = subscribe("carla@example.org", portugal, confirmed=False)
+    audit(page, f"{live_server.url}/countries/notify/{make_launch_token(carla.public_id)}/")
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+    assert "You are on the list" in page.content()
+    audit_as_shown(page)
+
+    dora = subscribe("dora@example.org", portugal, confirmed=False)
+    with time_machine.travel(timezone.now() - timedelta(days=15)):
+        old_token = make_launch_token(dora.public_id)
+    audit(page, f"{live_server.url}/countries/notify/{old_token}/")
+    assert "This link has expired" in page.content()
+    audit(page, live_server.url + "/countries/notify/not-a-token/")
+
+    Country.objects.filter(pk=portugal.pk).update(status=Country.Status.LAUNCHED)
+    audit(page, live_server.url + "/countries/pt/notify/")
+    assert "has launched" in page.content()

@@ -93,7 +93,7 @@ def test_it_shows_a_plain_count_without_a_goal(client):
 def test_an_upcoming_country_shows_its_launch_month_without_making_up_a_day(client):
     published.portugal()
     html = client.get("/countries/pt/").content.decode()
-    assert "The campaign launches here in April 2021." in html
+    assert "The launch here was announced for April 2021." in html
     assert not re.search(r"April 1\b|1 April", html)
 
 

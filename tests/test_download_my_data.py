@@ -117,6 +117,8 @@ def test_it_downloads_exactly_what_we_hold_about_the_supporter(client, two_suppo
             }
         ],
         "requests_in_progress": [],
+        "launch_subscriptions": [],
+        "launch_requests_in_progress": [],
     }
     # Nothing of Bruno's (his pledge, his pending request), and never a secret.
     assert "bruno" not in body.lower()

@@ -1,7 +1,8 @@
 """No address and no name ever reaches the logs. Every logger is turned up to
-DEBUG while Ana and Bruno sign, confirm, ask again and meet a mail server that
-refuses them (and quotes their address, as real ones do), all on the real stack:
-the site over HTTP, the Redis broker, a Celery worker and SMTP servers."""
+DEBUG while Ana and Bruno sign (or ask to hear of a launch), confirm, ask again
+and meet a mail server that refuses them (and quotes their address, as real
+ones do), all on the real stack: the site over HTTP, the Redis broker, a Celery
+worker and SMTP servers."""
 
 import logging
 from datetime import timedelta
@@ -9,9 +10,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from campaign.models import Country, LaunchSubscription
+from campaign.tasks import send_launch_emails
 from pledges.models import Pledge
 from tests.browserless import Visitor
 from tests.conftest import ANA, BRUNO, CONFIRM_LINK, RejectingServer, SMTPInbox
+from tests.launch import launch_link_path, upcoming_country
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -72,5 +76,47 @@ def test_no_address_or_name_reaches_the_logs(
         for record in records
         if record.name != MAIL_SERVERS
     )
+    for personal in PERSONAL:
+        assert personal not in logged
+
+
+def test_no_address_reaches_the_logs_on_the_way_to_a_launch(
+    live_server, settings, celery_worker, smtp_server, every_logger_at_debug
+):
+    settings.SITE_URL = live_server.url
+    smtp_inbox = smtp_server(SMTPInbox())
+    upcoming_country("PT")
+    ana = Visitor(live_server.url)
+
+    # Ana asks to hear of Portugal's launch, gets her link, opens it and confirms.
+    ask = "/countries/pt/notify/"
+    ana.submit(ask, {"email": "ana@example.org"})
+    [(_to, message)] = smtp_inbox.wait_for(1)
+    path = launch_link_path(message.get_body(("plain",)).get_content())
+    status, _url, _page = ana.submit(path, {})
+    assert status == 200
+
+    # She asks again after the resend window: "you are already on the list".
+    LaunchSubscription.objects.update(email_requested_at=timezone.now() - timedelta(hours=1))
+    ana.submit(ask, {"email": "ana@example.org"})
+    smtp_inbox.wait_for(2)
+
+    # Portugal launches: she is told, and forgotten.
+    Country.objects.filter(code="PT").update(status=Country.Status.LAUNCHED)
+    send_launch_emails()
+    smtp_inbox.wait_for(3)
+
+    # Bruno asks for Spain while the mail server refuses everything, quoting him.
+    upcoming_country("ES")
+    smtp_server(RejectingServer())
+    Visitor(live_server.url).submit("/countries/es/notify/", {"email": "bruno@example.org"})
+    records = every_logger_at_debug.records
+    wait_until(lambda: any("not sent" in record.getMessage() for record in records))
+    logged = "\n".join(
+        f"{record.name} {record.getMessage()} {record.exc_text or ''} {record.__dict__}"
+        for record in records
+        if record.name != MAIL_SERVERS
+    )
+    assert "LaunchSubscription id=" in logged  # the search finds what is there
     for personal in PERSONAL:
         assert personal not in logged

@@ -1,6 +1,7 @@
-"""Signing and asking for a new link tell no one whether an address is known:
-the same answer, the same statements and the same queued task, whether the
-address is new, pending, confirmed or inside its resend window. (The time it
+"""Signing, asking for a new link and asking to hear of a country's launch tell
+no one whether an address is known: the same answer, the same statements and
+the same queued task, whether the address is new, pending, confirmed or inside
+its resend window. (The time it
 takes is measured by bench/sign_timing.py, which `make bench` runs.)"""
 
 import re
@@ -11,9 +12,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaign.models import LaunchSubscription
 from core import queue
 from pledges.models import Pledge
 from tests.conftest import make_pledge
+from tests.launch import subscribe, upcoming_country
 
 pytestmark = pytest.mark.django_db
 
@@ -90,5 +93,43 @@ def test_it_does_the_same_work_for_every_address(
     assert first["answer"][:2] == (302, "/pledge/sent/")
     assert len(first["statements"]) == 1
     assert first["queued"] == [("pledges.tasks.apply_requests", [1])]
+    for email, seen in work.items():
+        assert seen == first, email
+
+
+@pytest.fixture
+def launch_addresses():
+    """Portugal still to launch, and an address on its list in each state a
+    stranger might want to find out about."""
+    portugal = upcoming_country("PT")
+    now = timezone.now()
+    for email in ("pending", "confirmed", "pending-throttled", "confirmed-throttled"):
+        subscribe(f"{email}@example.org", portugal, confirmed=email.startswith("confirmed"))
+    LaunchSubscription.objects.filter(email__endswith="-throttled@example.org").update(
+        email_requested_at=now - timedelta(minutes=1)
+    )
+    LaunchSubscription.objects.exclude(email__endswith="-throttled@example.org").update(
+        email_requested_at=now - timedelta(hours=1)
+    )
+    return ["new@example.org", *LaunchSubscription.objects.values_list("email", flat=True)]
+
+
+def test_it_does_the_same_work_for_every_address_asking_to_hear_of_a_launch(
+    client, launch_addresses, published, django_capture_on_commit_callbacks
+):
+    path = "/countries/pt/notify/"
+    work = {
+        email: work_for(
+            client, path, {"email": email}, published, django_capture_on_commit_callbacks
+        )
+        for email in launch_addresses
+    }
+    first = work["new@example.org"]
+    assert first["answer"][:2] == (302, "/countries/pt/notify/sent/")
+    # The country is looked up (the same for everyone), then one row is written.
+    assert len(first["statements"]) == 2
+    assert "campaign_launchrequest" in first["statements"][1]
+    assert first["queued"] == [("campaign.tasks.apply_launch_requests", [1])]
+    assert len(work) == 5
     for email, seen in work.items():
         assert seen == first, email

@@ -1,0 +1,273 @@
+"""The launch sign-up flows: receive a request, apply it, send what is owed,
+launch countries on their day and tell their subscribers, sweep, purge.
+
+Mirrors the pledge (pledges/services.py): the web request does the same work
+for every address (one LaunchRequest row, one task); whether the address is
+new, pending or confirmed is decided in the worker, where the time it takes
+tells the visitor nothing. Emails go through core.outbox (claim, commit, send,
+record), so no transaction is open while a mail server talks and two senders
+never send one email.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from campaign import emails
+from campaign.models import Country, LaunchRequest, LaunchSubscription
+from campaign.tokens import read_launch_token
+from core import outbox, queue
+from core.models import JobLease
+from pledges.services import PENDING_KEPT_FOR, REQUEST_KEPT_FOR
+
+logger = logging.getLogger(__name__)
+
+# As for pledges: a second request for an email inside this window sends
+# nothing, so a script hammering an address cannot flood its inbox.
+RESEND_INTERVAL = timedelta(minutes=10)
+# A request still in its table this long after it was queued was lost on the
+# way (broker down, worker killed): the sweep queues it again.
+REQUEST_REQUEUE_AFTER = timedelta(seconds=30)
+SWEEP_LIMIT = 5000
+TASK_BATCH = 50
+# Longer than a run takes (a few statements and publishes); a run that dies
+# lets the next one in after it.
+JOB_LEASE = timedelta(minutes=2)
+LAUNCH_JOB = "campaign.launch-emails"
+SWEEP_JOB = "campaign.launch-sweep"
+
+APPLY_TASK = "campaign.tasks.apply_launch_requests"
+SEND_TASK = "campaign.tasks.send_launch_signup_emails"
+
+
+def request_launch_email(
+    *, country: Country, email: str, language: str, now: datetime | None = None
+) -> None:
+    """Receive "tell me when it launches". Returns nothing on purpose: the
+    caller must answer the same way whether or not this address asked before."""
+    now = now or timezone.now()
+    request = LaunchRequest.objects.create(
+        country=country, email=email, language=language, received_at=now, queued_at=now
+    )
+    transaction.on_commit(lambda: queue.publish(APPLY_TASK, [request.pk]))
+
+
+def apply_launch_requests(request_ids: list[int], now: datetime | None = None) -> list[int]:
+    """Merge received requests into the subscriptions, deleting each as it is
+    applied. Returns the ids of the subscriptions that may now owe an email.
+
+    Safe to run twice and concurrently: a request is applied by whoever locks
+    it first. A request for a country that has launched (or gone) meanwhile
+    is dropped: there is nothing left to tell.
+    """
+    now = now or timezone.now()
+    subscription_ids = []
+    for request_id in request_ids:
+        with transaction.atomic():
+            request = (
+                LaunchRequest.objects.select_for_update(skip_locked=True)
+                .filter(pk=request_id)
+                .first()
+            )
+            if request is None:
+                continue
+            subscription_id = None
+            if _still_upcoming(request.country_id):
+                subscription_id = _merge(request, now)
+            request.delete()
+        if subscription_id is not None:
+            subscription_ids.append(subscription_id)
+    return subscription_ids
+
+
+def _still_upcoming(country_id: int) -> bool:
+    return (
+        Country.objects.published().filter(pk=country_id, status=Country.Status.UPCOMING).exists()
+    )
+
+
+# One statement for a new address and a known one (the unique index on
+# (country, lower(email)) decides which). A pending subscription takes the
+# latest request's language; a confirmed one keeps what its owner confirmed.
+# An email is owed unless one was asked for within RESEND_INTERVAL, and never
+# once the launch email is owed: the confirmation link for a pending address,
+# a note that it is already on the list for a confirmed one.
+_MERGE = """
+INSERT INTO campaign_launchsubscription AS s (
+    public_id, country_id, email, language, created_at, requested_at,
+    email_due, email_requested_at, email_queued_at, email_attempts
+) VALUES (
+    %(public_id)s, %(country_id)s, %(email)s, %(language)s, %(received_at)s, %(received_at)s,
+    %(confirmation)s, %(now)s, %(now)s, 0
+)
+ON CONFLICT (country_id, lower(email)) DO UPDATE SET
+    language = CASE WHEN {proposal} THEN excluded.language ELSE s.language END,
+    requested_at = CASE WHEN {proposal} THEN excluded.requested_at ELSE s.requested_at END,
+    email_due = CASE WHEN {owed} THEN (
+        CASE WHEN s.confirmed_at IS NULL THEN %(confirmation)s ELSE %(already_subscribed)s END
+    ) ELSE s.email_due END,
+    email_requested_at = CASE WHEN {owed} THEN %(now)s ELSE s.email_requested_at END,
+    email_queued_at = CASE WHEN {owed} THEN %(now)s ELSE s.email_queued_at END,
+    email_attempts = CASE WHEN {owed} THEN 0 ELSE s.email_attempts END
+RETURNING id
+""".format(
+    proposal="s.confirmed_at IS NULL AND s.requested_at <= excluded.requested_at",
+    owed=(
+        "s.launch_due_since IS NULL AND "
+        "(s.email_requested_at IS NULL OR s.email_requested_at <= %(resend_before)s)"
+    ),
+)
+
+
+def _merge(request: LaunchRequest, now: datetime) -> int:
+    def db(field: str, value):
+        return LaunchSubscription._meta.get_field(field).get_db_prep_save(value, connection)
+
+    params = {
+        "public_id": db("public_id", LaunchSubscription._meta.get_field("public_id").default()),
+        "country_id": request.country_id,
+        "email": request.email,
+        "language": request.language,
+        # Which request is the latest is decided by when each arrived, whatever
+        # order the workers apply them in.
+        "received_at": db("requested_at", request.received_at),
+        "now": db("requested_at", now),
+        "resend_before": db("requested_at", now - RESEND_INTERVAL),
+        "confirmation": LaunchSubscription.EmailDue.CONFIRMATION.value,
+        "already_subscribed": LaunchSubscription.EmailDue.ALREADY_SUBSCRIBED.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_MERGE, params)
+        return cursor.fetchone()[0]
+
+
+def send_launch_signup_emails(subscription_ids: list[int]) -> int:
+    """Send what each subscription is owed, over one connection to the mail
+    server; then forget the subscriptions that are done with (their launch
+    email has gone, or never will)."""
+    ids = list(subscription_ids)
+    sent = outbox.deliver_many(LaunchSubscription.objects, ids, emails.for_subscription)
+    # Data minimisation: once told of the launch (or given up on: the address
+    # refused, or failed MAX_ATTEMPTS times), the address is of no more use. If
+    # this worker dies first, the daily purge deletes them.
+    LaunchSubscription.objects.filter(pk__in=ids).done_with().delete()
+    return sent
+
+
+def subscription_for_token(token: str) -> LaunchSubscription:
+    """The subscription a confirmation link points to.
+
+    Raises ExpiredToken or BadToken for a bad link, LaunchSubscription.DoesNotExist
+    for one since deleted (told of the launch, purged or erased).
+    """
+    return LaunchSubscription.objects.select_related("country").get(
+        public_id=read_launch_token(token)
+    )
+
+
+def launch_due_countries(now: datetime | None = None) -> list[Country]:
+    """Launch the published upcoming countries whose launch day, known to the
+    day, has come (in UTC). A date known only to the month never launches by
+    itself: no day is known, so a moderator sets the status."""
+    now = now or timezone.now()
+    today = now.astimezone(UTC).date()
+    due = Country.objects.published().filter(
+        status=Country.Status.UPCOMING,
+        launch_date_precision=Country.DatePrecision.DAY,
+        launch_date__lte=today,
+    )
+    return [country for country in due if country.launch(reason="Launch day")]
+
+
+def send_launch_emails(now: datetime | None = None) -> dict[str, int]:
+    """The launch job (beat, every 5 minutes): launch the countries whose day
+    has come, owe one launch email to each confirmed subscription of every
+    launched country, and hand what is owed to the workers.
+
+    Never overlaps with itself (a job lease), and sends nothing itself: the
+    workers send, each email under its own claim (core.outbox). A subscription
+    is owed its launch email once (owe_launch_emails), and is deleted once it
+    has gone, so no run, however many and however they race, sends it twice.
+    """
+    now = now or timezone.now()
+    lease = JobLease.objects.take(LAUNCH_JOB, JOB_LEASE, now)
+    if lease is None:
+        return {"launched": 0, "owed": 0, "emails": 0}
+    try:
+        launched = launch_due_countries(now)
+        # A country a moderator launched counts too: its subscribers are told
+        # on the next run. Not before its page is public, where the email leads.
+        launched_ids = Country.objects.published().launched().values_list("pk", flat=True)
+        owed = LaunchSubscription.objects.owe_launch_emails(launched_ids, now)
+        email_ids = _hand_out_emails(now)
+    finally:
+        JobLease.objects.release(LAUNCH_JOB, lease)
+    return {"launched": len(launched), "owed": owed, "emails": len(email_ids)}
+
+
+def sweep(now: datetime | None = None) -> dict[str, int]:
+    """Hand lost requests and owed emails to the workers (beat, every 30 s).
+    Never overlaps with itself, and sends nothing itself."""
+    now = now or timezone.now()
+    lease = JobLease.objects.take(SWEEP_JOB, JOB_LEASE, now)
+    if lease is None:
+        return {"requests": 0, "emails": 0}
+    try:
+        request_ids = _hand_out_requests(now)
+        queue.publish_in_batches(APPLY_TASK, request_ids, _unqueue_requests, TASK_BATCH)
+        email_ids = _hand_out_emails(now)
+    finally:
+        JobLease.objects.release(SWEEP_JOB, lease)
+    return {"requests": len(request_ids), "emails": len(email_ids)}
+
+
+def _hand_out_emails(now: datetime) -> list[int]:
+    ids = outbox.hand_out(LaunchSubscription.objects, SWEEP_LIMIT, now)
+    queue.publish_in_batches(
+        SEND_TASK, ids, lambda ids: outbox.unqueue(LaunchSubscription.objects, ids), TASK_BATCH
+    )
+    return ids
+
+
+def _hand_out_requests(now: datetime) -> list[int]:
+    with transaction.atomic():
+        ids = list(
+            LaunchRequest.objects.select_for_update(skip_locked=True)
+            .filter(queued_at__lte=now - REQUEST_REQUEUE_AFTER)
+            .order_by("queued_at")
+            .values_list("pk", flat=True)[:SWEEP_LIMIT]
+        )
+        LaunchRequest.objects.filter(pk__in=ids).update(queued_at=now)
+    return ids
+
+
+def _unqueue_requests(ids: list[int]) -> None:
+    # Published nothing: make them due for the next sweep at once.
+    LaunchRequest.objects.filter(pk__in=ids).update(queued_at=timezone.now() - timedelta(days=1))
+
+
+def purge_launch_signups(now: datetime | None = None) -> dict[str, int]:
+    """Delete what we no longer need (beat, daily), each in one conditional
+    DELETE, so a row confirmed or claimed at that very moment stays:
+
+    - subscriptions never confirmed, PENDING_KEPT_FOR after the latest request
+      (as pending pledges), or as soon as their country has launched (there is
+      nothing left to confirm), unless an email to them is on its way;
+    - subscriptions done with whose deletion after sending was lost;
+    - requests never applied after REQUEST_KEPT_FOR.
+    """
+    now = now or timezone.now()
+    not_being_sent = LaunchSubscription.objects.exclude(email_claimed_until__gt=now)
+    stale = not_being_sent.pending().filter(requested_at__lt=now - PENDING_KEPT_FOR)
+    pending_launched = not_being_sent.pending().filter(country__status=Country.Status.LAUNCHED)
+    label = LaunchSubscription._meta.label
+    pending = stale.delete()[1].get(label, 0) + pending_launched.delete()[1].get(label, 0)
+    done = LaunchSubscription.objects.done_with().delete()[1].get(label, 0)
+    requests = (
+        LaunchRequest.objects.filter(received_at__lt=now - REQUEST_KEPT_FOR)
+        .delete()[1]
+        .get(LaunchRequest._meta.label, 0)
+    )
+    return {"pending": pending, "done": done, "requests": requests}
