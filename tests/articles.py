@@ -1,10 +1,8 @@
 """The starter pages' HTML as a reader gets it, and what the content tests look for in it.
 
-`article_html` is the one place that decides where that HTML comes from: today
-the published body rendered by core.markdown.render_markdown, the function the
-public view uses; once the public pages exist, the article element of the page
-as served. The citation and chart tests read it through here, so pointing them
-at the real page is a one-line change.
+`article_html` is the one place that decides where that HTML comes from: the
+article element of the public page as served, in the language asked for. The
+citation and chart tests read it through here.
 
 The HTML is parsed with the standard library (nh3's output is well formed), and
 footnotes are found by what they do rather than by class names: a reference is
@@ -17,9 +15,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from campaign.models import CountryTranslation
-from core.markdown import render_markdown
-from pages.models import PageTranslation
+from django.test import Client
 
 STARTER_SLUGS = ["blue-heart", "human-trafficking", "europe", "eu-action", "unodc", "get-help"]
 STARTER_LANGUAGES = ["en", "es", "pt"]
@@ -34,14 +30,24 @@ YEAR = re.compile(r"(?<!\d)(?:1[89]|20)\d\d(?!\d)")
 
 def article_html(slug: str, language: str) -> str:
     """The information page's article as the public sees it."""
-    translation = PageTranslation.objects.get(page__slug=slug, language=language)
-    return str(render_markdown(translation.published_body, doc_id="body"))
+    return _served_article(f"/learn/{slug}/", language)
 
 
 def country_html(code: str, language: str) -> str:
-    """A country launch page's body as the public sees it."""
-    translation = CountryTranslation.objects.get(country__code=code, language=language)
-    return str(render_markdown(translation.published_body, doc_id="body"))
+    """A country launch page's article as the public sees it."""
+    return _served_article(f"/countries/{code.lower()}/", language)
+
+
+def _served_article(path: str, language: str) -> str:
+    prefix = "" if language == "en" else f"/{language}"
+    response = Client().get(prefix + path)
+    assert response.status_code == 200, (path, language, response.status_code)
+    html = response.content.decode()
+    # The page has one article: the content; the rest is the site's own frame.
+    start, end = html.index("<article"), html.index("</article>") + len("</article>")
+    article = html[start:end]
+    assert f'lang="{language}"' in article, "the article must be in the language asked for"
+    return article
 
 
 @dataclass(eq=False)
