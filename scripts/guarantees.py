@@ -297,7 +297,7 @@ GUARANTEES = [
         "Erasure drops the mail still queued for the supporter",
         ["tests/test_delete_my_data.py::test_it_erases_every_trace_and_keeps_the_counts"],
         "accounts/privacy.py",
-        "        PledgeRequest.objects.for_emails(verified_addresses(user)).delete()\n",
+        "        PledgeRequest.objects.for_emails(verified).delete()\n",
         "",
     ),
     Guarantee(
@@ -355,6 +355,186 @@ GUARANTEES = [
         "accounts/adapter.py",
         "        queue_email(self.render_mail(template_prefix, email, context))",
         "        self.render_mail(template_prefix, email, context).send()",
+    ),
+    Guarantee(
+        "A publish reaches every web worker within 5 s (two gunicorn workers, real HTTP)",
+        ["tests/test_publish_reaches_workers.py"],
+        "core/shared_pages.py",
+        "    transaction.on_commit(bump)",
+        "    pass",
+    ),
+    Guarantee(
+        "A page not in the visitor's language falls back to English and says so",
+        ["tests/test_country_page.py::test_it_falls_back_to_english_and_says_so"],
+        "core/content_language.py",
+        "        settings.LANGUAGE_CODE,\n        *preferred,",
+        "        *preferred,",
+    ),
+    Guarantee(
+        "Only published text reaches the public; drafts only staff previews",
+        ["tests/test_country_page.py", "tests/test_learn_pages.py"],
+        "core/content_language.py",
+        "if draft or t.is_live}",
+        "if True}",
+    ),
+    Guarantee(
+        "Markdown content can carry no script, event handler or javascript: link",
+        ["tests/test_markdown.py::test_it_renders_hostile_markdown_harmless"],
+        "core/markdown.py",
+        '    html = _cleaner.clean(_parser.render(text or "", env))',
+        '    html = _parser.render(text or "", env)',
+    ),
+    Guarantee(
+        "Every figure on the facts pages has its source next to it",
+        ["tests/test_citations.py"],
+        "pages/starter/human-trafficking.en.md",
+        "followed by forced labour (18%).[^iom-1999]",
+        "followed by forced labour (18%).",
+    ),
+    Guarantee(
+        "The Europe chart's data table has exactly the source's regions and shares",
+        ["tests/test_europe_chart.py"],
+        "pages/starter/europe.en.md",
+        "Balkans | 32",
+        "Balkans | 23",
+    ),
+    Guarantee(
+        "Asking to hear of a launch does the same work for a known and an unknown address",
+        [
+            "tests/test_same_work.py::"
+            "test_it_does_the_same_work_for_every_address_asking_to_hear_of_a_launch"
+        ],
+        "campaign/services.py",
+        "    request = LaunchRequest.objects.create(",
+        "    if LaunchSubscription.objects.for_emails([email]).filter(country=country).exists():\n"
+        "        return\n"
+        "    request = LaunchRequest.objects.create(",
+    ),
+    Guarantee(
+        "Opening the emailed launch link confirms nothing; the button on its page does",
+        [
+            "tests/test_launch_confirm.py::"
+            "test_opening_the_link_confirms_nothing_and_the_button_confirms"
+        ],
+        "campaign/views.py",
+        '    if request.method != "POST":\n        # GET confirms nothing',
+        "    if False:\n        # GET confirms nothing",
+    ),
+    Guarantee(
+        "One launch sign-up per address and country, whatever its case",
+        [
+            "tests/test_launch_confirm.py::"
+            "test_one_subscription_per_address_and_country_whatever_its_case"
+        ],
+        "campaign/migrations/0004_launch_signups.py",
+        "'constraints': [models.UniqueConstraint(models.F('country'), "
+        "django.db.models.functions.text.Lower('email'), "
+        "name='campaign_launchsub_country_email_ci_unique')],",
+        "",
+    ),
+    Guarantee(
+        "At most one sign-up email per address per ten minutes",
+        ["tests/test_launch_confirm.py::test_it_resends_the_link_at_most_once_per_ten_minutes"],
+        "campaign/services.py",
+        '"(s.email_requested_at IS NULL OR s.email_requested_at <= %(resend_before)s)"',
+        '"TRUE"',
+    ),
+    Guarantee(
+        "A stranger's request never changes a confirmed launch sign-up",
+        [
+            "tests/test_launch_confirm.py::"
+            "test_a_confirmed_address_asking_again_is_told_it_is_on_the_list"
+        ],
+        "campaign/services.py",
+        'proposal="s.confirmed_at IS NULL AND s.requested_at <= excluded.requested_at"',
+        'proposal="TRUE"',
+    ),
+    Guarantee(
+        "A launch sign-up can no longer be confirmed once its country has launched",
+        ["tests/test_launch_confirm.py::test_it_cannot_be_confirmed_once_its_country_has_launched"],
+        "campaign/models.py",
+        "            country__status=Country.Status.UPCOMING,\n",
+        "",
+    ),
+    Guarantee(
+        "Each launch email is owed once, even while one is on its way",
+        [
+            "tests/test_launch_emails.py::"
+            "test_a_run_while_the_emails_are_on_their_way_owes_nothing_more"
+        ],
+        "campaign/models.py",
+        ".filter(country_id__in=list(country_ids), launch_due_since__isnull=True)",
+        ".filter(country_id__in=list(country_ids))",
+    ),
+    Guarantee(
+        "The launch job never overlaps itself",
+        ["tests/test_launch_emails.py::test_it_never_overlaps_with_itself"],
+        "campaign/services.py",
+        "    lease = JobLease.objects.take(LAUNCH_JOB, JOB_LEASE, now)\n    if lease is None:",
+        "    lease = JobLease.objects.take(LAUNCH_JOB, JOB_LEASE, now)\n    if False:",
+    ),
+    Guarantee(
+        "On launch day each subscriber gets one email, and their address is then deleted",
+        ["tests/test_launch_emails.py::test_on_launch_day_each_subscriber_gets_one_email_once"],
+        "campaign/services.py",
+        "    LaunchSubscription.objects.filter(pk__in=ids).done_with().delete()\n",
+        "",
+    ),
+    Guarantee(
+        "No country launches by itself before its day (UTC)",
+        ["tests/test_launch_emails.py::test_on_launch_day_each_subscriber_gets_one_email_once"],
+        "campaign/services.py",
+        "        launch_date__lte=today,\n",
+        "        launch_date__lte=today + timedelta(days=1),\n",
+    ),
+    Guarantee(
+        "A launch date known only to the month never launches by itself",
+        [
+            "tests/test_launch_emails.py::"
+            "test_a_date_known_only_to_the_month_never_launches_by_itself"
+        ],
+        "campaign/services.py",
+        "        launch_date_precision=Country.DatePrecision.DAY,\n",
+        "",
+    ),
+    Guarantee(
+        "Erasure deletes the supporter's launch sign-ups",
+        ["tests/test_launch_signup_data.py::test_erasing_her_data_deletes_them"],
+        "accounts/privacy.py",
+        "        _forget_launch_signups(verified)\n",
+        "",
+    ),
+    Guarantee(
+        "The download holds the owner's launch sign-ups and nobody else's",
+        ["tests/test_launch_signup_data.py::test_the_download_lists_them_and_nothing_of_brunos"],
+        "accounts/privacy.py",
+        "for subscription in LaunchSubscription.objects.for_emails(addresses)",
+        "for subscription in LaunchSubscription.objects.all()",
+    ),
+    Guarantee(
+        "Unconfirmed launch sign-ups are purged after the pending-pledge period",
+        [
+            "tests/test_launch_purge.py::"
+            "test_it_keeps_an_unconfirmed_address_as_long_as_a_pending_pledge"
+        ],
+        "campaign/services.py",
+        "    stale = not_being_sent.pending().filter(requested_at__lt=now - PENDING_KEPT_FOR)",
+        "    stale = not_being_sent.none()",
+    ),
+    Guarantee(
+        "Uploaded hero images keep no metadata (where and when a photo was taken)",
+        ["tests/test_hero_images.py::test_it_strips_where_and_when_the_photo_was_taken"],
+        "campaign/images.py",
+        'clean.save(out, format="WEBP", quality=WEBP_QUALITY, method=4)',
+        'clean.save(out, format="WEBP", quality=WEBP_QUALITY, method=4, exif=image.getexif())',
+    ),
+    Guarantee(
+        "A decompression bomb is refused before it is decoded",
+        ["tests/test_hero_images.py::test_it_refuses_a_decompression_bomb_without_decoding_it"],
+        "campaign/images.py",
+        "        if image.width * image.height > MAX_PIXELS:\n"
+        "            raise _too_many_pixels()\n",
+        "",
     ),
 ]
 
