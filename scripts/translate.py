@@ -35,7 +35,7 @@ def main(path: str) -> None:
                 entry.msgstr = texts
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-            entry.previous_msgid = entry.previous_msgctxt = None
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
         catalog.save()
     print("\n".join(missing) or "every entry is translated")
 
