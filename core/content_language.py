@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language, get_language_info
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,18 @@ def language_context(choice: Choice) -> dict:
     }
     if choice.is_fallback:
         context["fallback"] = {
-            "requested_name": get_language_info(choice.requested)["name_local"],
-            "shown_name": info["name_local"],
+            "requested_name": _language_name(choice.requested),
+            "shown_name": _language_name(shown),
         }
     return context
+
+
+# Languages that write the names of languages in lower case mid-sentence
+# ("disponível em português"), unlike English or German.
+_LOWER_CASE_LANGUAGE_NAMES = {"es", "fr", "pt", "ru"}
+
+
+def _language_name(code: str) -> str:
+    """The language's name in the reader's language, as it reads mid-sentence."""
+    name = str(get_language_info(code)["name_translated"])
+    return name.lower() if get_language() in _LOWER_CASE_LANGUAGE_NAMES else name

@@ -14,7 +14,7 @@ from tests.conftest import make_pledge, signed_in_supporter
 
 pytestmark = pytest.mark.django_db
 
-NOTICE_PT = "This page is not available in Português yet; it is shown in English."
+NOTICE_PT = "Esta página ainda não está disponível em português; é apresentada em inglês."
 
 
 def article_language(html: str) -> str:
@@ -59,7 +59,7 @@ def test_it_uses_the_countrys_own_language_when_there_is_no_english(client):
     html = client.get("/pt/countries/es/").content.decode()
     assert "Solo en español" in html
     assert article_language(html) == "es"
-    assert "This page is not available in Português yet; it is shown in español." in html
+    assert "Esta página ainda não está disponível em português; é apresentada em espanhol." in html
 
 
 def test_it_preselects_the_country_in_the_pledge_form(client):

@@ -30,7 +30,8 @@ def test_it_lists_each_countrys_help_contacts_under_its_name(client, get_help):
 def test_it_says_when_a_countrys_contacts_are_shown_in_english(client, get_help):
     published.spain()
     html = client.get("/pt/learn/get-help/").content.decode()
-    assert "These contacts are not available in Português yet; they are shown in English." in html
+    notice = "Estes contactos ainda não estão disponíveis em português; são apresentados em inglês."
+    assert notice in html
 
 
 def test_it_leaves_out_unpublished_countries_and_unpublished_contacts(client, get_help):

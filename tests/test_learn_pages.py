@@ -10,7 +10,7 @@ from tests.conftest import signed_in_supporter
 
 pytestmark = pytest.mark.django_db
 
-NOTICE_PT = "This page is not available in Português yet; it is shown in English."
+NOTICE_PT = "Esta página ainda não está disponível em português; é apresentada em inglês."
 
 
 @pytest.fixture
