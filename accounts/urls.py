@@ -9,7 +9,8 @@ urlpatterns = [
     path("roles/", views.roles, name="roles"),
     path("roles/grant/", views.change_role, {"action": "grant"}, name="grant"),
     path("roles/revoke/", views.change_role, {"action": "revoke"}, name="revoke"),
-    # Country pages (moderators): their URL names join this namespace
-    # (staff:countries, staff:country, …).
+    # Country pages (moderators) and information pages (organisers): their
+    # URL names join this namespace (staff:country, staff:page, …).
     path("countries/", include("campaign.staff_urls")),
+    path("pages/", include("pages.staff_urls")),
 ]
