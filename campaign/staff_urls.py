@@ -1,29 +1,44 @@
 """The moderators' area, under /staff/countries/ in the staff namespace
 (included from accounts.urls): `staff:countries`, `staff:country`, …"""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from campaign import staff_views as views
+
+
+class CountryCode:
+    """Two letters: anything else is no country's page (and never reaches a query)."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(CountryCode, "iso2")
 
 urlpatterns = [
     path("", views.country_list, name="countries"),
     path("create/", views.country_create, name="country-create"),
-    path("<str:iso2>/", views.country, name="country"),
-    path("<str:iso2>/publish/", views.country_publish, name="country-publish"),
-    path("<str:iso2>/unpublish/", views.country_unpublish, name="country-unpublish"),
-    path("<str:iso2>/history/", views.country_history, name="country-history"),
+    path("<iso2:iso2>/", views.country, name="country"),
+    path("<iso2:iso2>/publish/", views.country_publish, name="country-publish"),
+    path("<iso2:iso2>/unpublish/", views.country_unpublish, name="country-unpublish"),
+    path("<iso2:iso2>/history/", views.country_history, name="country-history"),
     path(
-        "<str:iso2>/translations/<str:language>/",
+        "<iso2:iso2>/translations/<str:language>/",
         views.country_translation,
         name="country-translation",
     ),
     path(
-        "<str:iso2>/translations/<str:language>/preview/",
+        "<iso2:iso2>/translations/<str:language>/preview/",
         views.country_preview,
         name="country-preview",
     ),
     path(
-        "<str:iso2>/translations/<str:language>/restore/<int:revision>/",
+        "<iso2:iso2>/translations/<str:language>/restore/<int:revision>/",
         views.country_restore,
         name="country-restore",
     ),

@@ -208,6 +208,7 @@ def country_history(request, iso2):
 @staff_view(EDIT, methods=("POST",), scope="iso2")
 def country_restore(request, iso2, language, revision):
     found = _country(iso2)
+    editing.check_language(language)
     translation = get_object_or_404(CountryTranslation, country=found, language=language)
     try:
         restored = services.restore_country_translation(request.user, translation, revision)

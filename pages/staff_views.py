@@ -144,6 +144,7 @@ def page_history(request, slug):
 @staff_view(EDIT, methods=("POST",))
 def page_restore(request, slug, language, revision):
     found = get_object_or_404(Page, slug=slug)
+    editing.check_language(language)
     translation = get_object_or_404(PageTranslation, page=found, language=language)
     try:
         restored = services.restore_page_translation(request.user, translation, revision)

@@ -140,3 +140,22 @@ def test_a_spain_moderator_cannot_write_portugal_s_text(client, live_text):
     before = content.snapshot()
     assert client.post(URL, content.draft_form(live_text, headline="X")).status_code == 403
     assert content.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/countries/p%00t/",
+        "/staff/countries/portugal/",
+        "/staff/countries/pt/translations/p%00t/",
+        "/staff/countries/pt/translations/p%00t/preview/",
+        "/staff/countries/pt/translations/p%00t/restore/1/",
+        "/staff/countries/pt/translations/pt/restore/99999999999999999999999/",
+    ],
+)
+def test_odd_addresses_are_a_404_never_a_500(client, path):
+    sign_in_as(client, "administrator")
+    content.country_text("PT", "pt", headline="Olá")
+    client.raise_request_exception = False
+    for send in (client.get, client.post):
+        assert send(path).status_code in (404, 405), send  # 405: a GET-only or POST-only page

@@ -111,3 +111,14 @@ def test_an_unknown_page_is_a_404(client, olga):
     assert (
         client.post("/staff/pages/no-such-page/translations/en/", {"title": "X"}).status_code == 404
     )
+
+
+def test_an_odd_language_is_a_404_never_a_500(client, olga, page):
+    client.raise_request_exception = False
+    for path in [
+        "translations/e%00n/",
+        "translations/e%00n/preview/",
+        "translations/e%00n/restore/1/",
+    ]:
+        for send in (client.get, client.post):
+            assert send(f"/staff/pages/{page.slug}/{path}").status_code in (404, 405), path
