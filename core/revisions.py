@@ -170,7 +170,8 @@ def line_diff(before: str, after: str) -> list[Line]:
     old_lines, new_lines = before.splitlines(), after.splitlines()
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     lines = []
-    for index, group in enumerate(matcher.get_grouped_opcodes(CONTEXT_LINES)):
+    groups = list(matcher.get_grouped_opcodes(CONTEXT_LINES))
+    for index, group in enumerate(groups):
         if index or group[0][1] > 0:
             lines.append(Line("…", ""))
         for tag, i1, i2, j1, j2 in group:
@@ -179,6 +180,8 @@ def line_diff(before: str, after: str) -> list[Line]:
                 continue
             lines += [Line("-", text) for text in old_lines[i1:i2]]
             lines += [Line("+", text) for text in new_lines[j1:j2]]
+    if groups and groups[-1][-1][2] < len(old_lines):
+        lines.append(Line("…", ""))
     return lines
 
 
