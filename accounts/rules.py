@@ -5,13 +5,16 @@ compares role names. Staff pages additionally require MFA (accounts.decorators).
 """
 
 from allauth.mfa.utils import is_mfa_enabled
+from django.db.models import Q
 
-from accounts.models import Role
+from accounts.models import Role, User
 
 # What each role may do; moderators' actions are also scoped to their countries.
 _ALLOWED = {
     "view_staff_area": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
     "edit_country": {Role.MODERATOR, Role.ADMINISTRATOR},
+    # The information pages are the campaign's, not a country's.
+    "edit_pages": {Role.ORGANISER, Role.ADMINISTRATOR},
     "send_updates": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
     "view_counts": {Role.ORGANISER, Role.ADMINISTRATOR},
     "export": {Role.ORGANISER, Role.ADMINISTRATOR},
@@ -48,8 +51,29 @@ def moderated_countries(user) -> frozenset[str]:
     return frozenset(str(code) for code in countries)
 
 
+def countries_in_scope(user, action: str) -> frozenset[str] | None:
+    """The countries for which `user` may take the country-scoped `action`
+    (as `can` decides it): None for every country."""
+    roles = roles_of(user)
+    if not roles & _ALLOWED[action]:
+        return frozenset()
+    if Role.ADMINISTRATOR in roles or (Role.ORGANISER in roles and action == "send_updates"):
+        return None
+    return moderated_countries(user)
+
+
 def is_staff_member(user) -> bool:
     return bool(roles_of(user))
+
+
+def staff_addresses(user_ids) -> dict[int, str]:
+    """The addresses of those among `user_ids` who hold a staff role now. Staff
+    may see each other's; a supporter's (a former moderator's, say) never shows."""
+    return dict(
+        User.objects.filter(Q(is_superuser=True) | Q(role_grants__isnull=False), pk__in=user_ids)
+        .distinct()
+        .values_list("pk", "email")
+    )
 
 
 def needs_mfa(user) -> bool:

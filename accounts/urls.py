@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -9,4 +9,8 @@ urlpatterns = [
     path("roles/", views.roles, name="roles"),
     path("roles/grant/", views.change_role, {"action": "grant"}, name="grant"),
     path("roles/revoke/", views.change_role, {"action": "revoke"}, name="revoke"),
+    # Country pages (moderators) and information pages (organisers): their
+    # URL names join this namespace (staff:country, staff:page, …).
+    path("countries/", include("campaign.staff_urls")),
+    path("pages/", include("pages.staff_urls")),
 ]

@@ -30,6 +30,8 @@ def staff_home(request):
         "countries": sorted(moderated_countries(user)),
         "can_manage_roles": can(user, "manage_roles"),
         "can_use_admin": can(user, "use_admin"),
+        "can_edit_countries": can(user, "edit_country"),
+        "can_edit_pages": can(user, "edit_pages"),
     }
     return render(request, "accounts/staff/home.html", context)
 

@@ -1,25 +1,35 @@
-"""The launch sign-up flows: receive a request, apply it, send what is owed,
-launch countries on their day and tell their subscribers, sweep, purge.
+"""The country flows: what moderators do to their countries' pages, and the
+"tell me when it launches" sign-ups with their launch emails.
 
-Mirrors the pledge (pledges/services.py): the web request does the same work
-for every address (one LaunchRequest row, one task); whether the address is
-new, pending or confirmed is decided in the worker, where the time it takes
-tells the visitor nothing. Emails go through core.outbox (claim, commit, send,
-record), so no transaction is open while a mail server talks and two senders
-never send one email.
+Moderators' actions check that the actor may act for the country (the views
+check too; this is the line that holds if a new caller forgets), write in one
+transaction, and leave a revision naming the actor (core.drafts).
+
+The launch sign-up mirrors the pledge (pledges/services.py): the web request
+does the same work for every address (one LaunchRequest row, one task);
+whether the address is new, pending or confirmed is decided in the worker,
+where the time it takes tells the visitor nothing. Emails go through
+core.outbox (claim, commit, send, record), so no transaction is open while a
+mail server talks and two senders never send one email.
 """
 
 import logging
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import User
+from accounts.rules import can
 from campaign import emails
-from campaign.models import Country, LaunchRequest, LaunchSubscription
+from campaign.images import store_hero_image
+from campaign.models import Country, CountryTranslation, LaunchRequest, LaunchSubscription
 from campaign.tokens import read_launch_token
-from core import outbox, queue
+from core import drafts, outbox, queue
 from core.models import JobLease
+from core.shared_pages import content_changed
 from pledges.services import PENDING_KEPT_FOR, REQUEST_KEPT_FOR
 
 logger = logging.getLogger(__name__)
@@ -271,3 +281,118 @@ def purge_launch_signups(now: datetime | None = None) -> dict[str, int]:
         .get(LaunchRequest._meta.label, 0)
     )
     return {"pending": pending, "done": done, "requests": requests}
+
+
+# Moderators' actions on their countries' pages.
+
+# The settings a moderator edits on the country's page (the form's fields).
+SETTINGS_FIELDS = (
+    "status",
+    "launch_date",
+    "launch_date_precision",
+    "languages",
+    "supporter_goal",
+    "hero_image",
+)
+
+
+def _check(actor: User, country_code: str) -> None:
+    if not can(actor, "edit_country", country_code):
+        raise PermissionDenied
+
+
+def create_country(actor: User, code: str) -> tuple[Country, bool]:
+    """The country's row, created unpublished if it was missing (False then)."""
+    _check(actor, code)
+    country = Country(code=code)
+    try:
+        with transaction.atomic():
+            drafts.record_save(country, actor)
+    except IntegrityError:  # created a moment ago, from another tab
+        return Country.objects.get(code=code), False
+    return country, True
+
+
+def update_country_settings(actor: User, country: Country, data: dict, hero_upload=None) -> bool:
+    """Change the country's settings (those of SETTINGS_FIELDS given in
+    `data`) and, given an uploaded file, its hero image (False: remove it);
+    False if nothing changed. Raises ValidationError, translated, for an
+    upload that is not an image we take; nothing is changed then.
+
+    Settings have no draft: on a published page they show at once, so every
+    worker drops its copy of the page."""
+    _check(actor, country.code)
+    if hero_upload is False:
+        data = {**data, "hero_image": ""}
+    elif hero_upload is not None:
+        # Stored before the transaction: a file is named by its content, so one
+        # left over by a failed save is the same file the next try stores.
+        data = {**data, "hero_image": store_hero_image(hero_upload)}
+    with transaction.atomic():
+        country = Country.objects.select_for_update().get(pk=country.pk)
+        changed = [
+            name
+            for name in SETTINGS_FIELDS
+            if name in data and getattr(country, name) != data[name]
+        ]
+        if not changed:
+            return False
+        for name in changed:
+            setattr(country, name, data[name])
+        drafts.record_save(country, actor, [*changed, "updated_at"])
+        if country.is_published:
+            content_changed()
+    return True
+
+
+def save_country_translation(
+    actor: User, country: Country, language: str, data: dict, *, based_on: int | None
+) -> CountryTranslation | None:
+    """Save the draft of the country's page in `language` (None: no change).
+    Raises drafts.EditConflict if someone saved it since `based_on`."""
+    _check(actor, country.code)
+    return drafts.save_draft(
+        CountryTranslation.objects.filter(country=country),
+        language,
+        data,
+        actor,
+        based_on=based_on,
+        parent_field="country",
+        parent=country,
+    )
+
+
+def publish_country(actor: User, country: Country, now: datetime | None = None) -> bool:
+    _check(actor, country.code)
+    return drafts.publish(
+        country,
+        CountryTranslation.objects.filter(country=country),
+        actor,
+        now or timezone.now(),
+        check=_hero_described,
+    )
+
+
+def _hero_described(country: Country, translations: list[CountryTranslation]) -> None:
+    # An image the page shows without words would tell screen reader users nothing.
+    if not country.hero_image:
+        return
+    missing = [t.get_language_display() for t in translations if not t.hero_alt.strip()]
+    if missing:
+        raise ValidationError(
+            _("Describe the hero image in every language before publishing: %(languages)s.")
+            % {"languages": ", ".join(str(name) for name in missing)},
+            code="hero_alt",
+        )
+
+
+def unpublish_country(actor: User, country: Country) -> bool:
+    _check(actor, country.code)
+    return drafts.unpublish(country, actor)
+
+
+def restore_country_translation(
+    actor: User, translation: CountryTranslation, revision_id: int
+) -> bool:
+    _check(actor, translation.country.code)
+    return drafts.restore(translation, revision_id, actor)

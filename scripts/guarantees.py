@@ -242,6 +242,100 @@ GUARANTEES = [
         "            pass",
     ),
     Guarantee(
+        "A moderator reaches nothing of another country's pages, and changes nothing there",
+        [
+            "tests/test_staff_access.py::"
+            "test_a_portugal_moderator_reaches_nothing_of_spain_and_changes_nothing"
+        ],
+        "accounts/decorators.py",
+        "            if scope is not None and not can(user, action, kwargs[scope]):\n"
+        "                raise PermissionDenied\n",
+        "",
+    ),
+    Guarantee(
+        "The editing services refuse a moderator another country, whoever calls them",
+        [
+            "tests/test_editing_services.py::"
+            "test_a_moderator_cannot_act_on_another_country_through_the_services"
+        ],
+        "campaign/services.py",
+        '    if not can(actor, "edit_country", country_code):\n        raise PermissionDenied\n',
+        "",
+    ),
+    Guarantee(
+        "Moderators change no information page",
+        ["tests/test_edit_information_pages.py::test_moderators_cannot_edit_information_pages"],
+        "accounts/rules.py",
+        '"edit_pages": {Role.ORGANISER, Role.ADMINISTRATOR},',
+        '"edit_pages": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},',
+    ),
+    Guarantee(
+        "A draft is public only once published, and then reaches visitors at once",
+        ["tests/test_publish_country.py::test_visitors_see_the_new_text_only_once_published"],
+        "core/drafts.py",
+        '            record_save(parent, actor, ["is_published", "published_at", "updated_at"], '
+        "PUBLISHED)\n            content_changed()\n",
+        '            record_save(parent, actor, ["is_published", "published_at", "updated_at"], '
+        "PUBLISHED)\n",
+    ),
+    Guarantee(
+        "Publishing is all or nothing",
+        ["tests/test_publish_country.py::test_a_failed_publish_leaves_nothing_half_done"],
+        "core/drafts.py",
+        "    with transaction.atomic():\n"
+        "        parent = type(parent).objects.select_for_update().get(pk=parent.pk)\n"
+        "        rows = ",
+        "    if True:\n"
+        "        parent = type(parent).objects.select_for_update().get(pk=parent.pk)\n"
+        "        rows = ",
+    ),
+    Guarantee(
+        "Saving page text never silently replaces someone else's newer save",
+        [
+            "tests/test_edit_country_text.py::"
+            "test_it_refuses_to_overwrite_a_newer_save_and_keeps_the_editors_text"
+        ],
+        "core/drafts.py",
+        "        if based_on is None or _draft_at(translation, based_on) != "
+        "_draft_of(translation):\n            raise EditConflict\n",
+        "",
+    ),
+    Guarantee(
+        "Every save of page content keeps a revision naming its author, in a request or not",
+        ["tests/test_editing_services.py::test_a_save_outside_any_request_still_names_its_author"],
+        "core/drafts.py",
+        "    instance._history_user = actor\n",
+        "",
+    ),
+    Guarantee(
+        "A page's history shows the addresses of staff only, never a supporter's",
+        ["tests/test_country_history.py::test_a_former_moderator_appears_by_number_only"],
+        "accounts/rules.py",
+        "User.objects.filter(Q(is_superuser=True) | Q(role_grants__isnull=False), pk__in=user_ids)",
+        "User.objects.filter(pk__in=user_ids)",
+    ),
+    Guarantee(
+        "A restored revision says where it came from",
+        ["tests/test_restore_revision.py::test_the_history_says_where_the_text_came_from"],
+        "core/drafts.py",
+        'f"{RESTORED_PREFIX}{record.history_id}"',
+        "None",
+    ),
+    Guarantee(
+        "A staff preview is never kept by a cache",
+        ["tests/test_staff_preview.py::test_it_is_never_indexed_nor_kept"],
+        "core/editing.py",
+        "    add_never_cache_headers(response)\n",
+        "",
+    ),
+    Guarantee(
+        "Page text with broken Markdown gets a 400 and a translated error, and nothing is saved",
+        ["tests/test_edit_country_text.py::test_bad_input_shows_its_error_and_saves_nothing"],
+        "core/forms.py",
+        "            field.validators.append(validate_markdown)\n",
+        "",
+    ),
+    Guarantee(
         "Nothing of a signed-in visitor, nor a message for them, reaches a shared page",
         ["tests/test_private_pages.py"],
         "core/shared_pages.py",

@@ -12,11 +12,11 @@ from django.utils import timezone
 from campaign.models import Country
 from campaign.tokens import make_launch_token
 from pledges.tokens import make_confirm_token
-from tests import published
+from tests import content, published
 from tests.conftest import make_pledge
 from tests.launch import subscribe, upcoming_country
 from tests.signin import code_in, sign_in_in_browser
-from tests.staff import make_user
+from tests.staff import enable_mfa, make_persona, make_user
 
 # allauth's emails go through the outbox: the tasks run in-process here.
 pytestmark = [
@@ -137,6 +137,55 @@ def signed_in(page, live_server, email):
             for name, morsel in client.cookies.items()
         ]
     )
+
+
+def signed_in_staff(page, live_server, persona):
+    """Give the browser the session of a staff persona with MFA set up."""
+    user = make_persona(persona)
+    enable_mfa(user)
+    signed_in(page, live_server, user.email)
+    return user
+
+
+def test_the_country_editor_passes_the_audit(page, live_server):
+    paula = signed_in_staff(page, live_server, "moderator_pt")
+    content.country_text("PT", "pt", paula, headline="Antes", body="Um\nDois")
+    content.country_text("PT", "pt", paula, headline="Depois", body="Um\nTrês")
+    # With an image, the settings form offers to change or remove it.
+    Country.objects.filter(code="PT").update(hero_image="heroes/beach.webp")
+    base = live_server.url + "/staff/"
+    for path in ["", "countries/", "countries/pt/", "countries/pt/history/"]:
+        audit(page, base + path)
+    audit(page, base + "countries/pt/translations/pt/preview/")
+    assert "Preview of the draft." in page.content()
+    audit(page, base + "countries/pt/translations/pt/")
+    page.get_by_label("Headline").fill("")
+    page.get_by_role("button", name="Save the draft").click()
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    audit_as_shown(page)
+    audit(page, base + "countries/pt/")
+    page.get_by_label("Supporter goal").fill("0")
+    page.get_by_role("button", name="Save the settings").click()
+    page.wait_for_load_state()
+    assert "A goal is at least one supporter." in page.content()
+    audit_as_shown(page)
+
+
+def test_an_administrator_s_country_list_passes_the_audit(page, live_server):
+    signed_in_staff(page, live_server, "administrator")
+    audit(page, live_server.url + "/staff/countries/")
+
+
+def test_the_information_page_editor_passes_the_audit(page, live_server):
+    olga = signed_in_staff(page, live_server, "organiser")
+    info = content.info_page("audit-page")
+    content.page_text(info, "en", olga, title="A page", body="Text")
+    content.page_text(info, "en", olga, title="A page", body="Text, changed")
+    base = f"{live_server.url}/staff/pages/"
+    for path in ["", "audit-page/", "audit-page/translations/en/", "audit-page/history/"]:
+        audit(page, base + path)
+    audit(page, base + "audit-page/translations/en/preview/")
 
 
 @pytest.mark.parametrize("confirmed", [True, False], ids=["confirmed", "pending"])

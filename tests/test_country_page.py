@@ -125,7 +125,18 @@ def test_it_shows_the_partners_and_help_contacts_and_leads_to_get_help(client):
     assert '<a href="/learn/get-help/">' in html
 
 
-@pytest.mark.parametrize("path", ["/countries/zz/", "/countries/spain/", "/pt/countries/fr/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/countries/zz/",
+        "/countries/spain/",
+        "/pt/countries/fr/",
+        # A NUL byte must not reach PostgreSQL, which answers it with an error.
+        "/countries/p%00t/",
+        "/countries/p%00/",
+        "/countries/p%00t/notify/",
+    ],
+)
 def test_it_answers_404_for_a_country_without_a_page(client, path):
     published.spain()
     assert client.get(path).status_code == 404

@@ -123,3 +123,10 @@ def test_a_moderator_acts_only_for_their_own_countries():
     assert can(adam, "edit_country", "ES")
     assert can(olga, "export") and not can(paula, "export")
     assert can(adam, "use_admin") and not can(olga, "use_admin")
+
+
+def test_only_organisers_and_administrators_edit_the_information_pages():
+    assert can(make_persona("organiser"), "edit_pages")
+    assert can(make_persona("administrator"), "edit_pages")
+    assert not can(make_persona("moderator_pt"), "edit_pages")
+    assert not can(make_persona("supporter"), "edit_pages")

@@ -1,0 +1,58 @@
+"""Country pages and information pages for the tests of the staff editors,
+made as an editor's saves make them (each a revision), whatever starter
+content the migrations brought."""
+
+import re
+
+from campaign.models import Country, CountryTranslation
+from core import drafts
+from pages.models import Page, PageTranslation
+
+BASED_ON = re.compile(r'name="based_on" value="(\d*)"')
+
+
+def country(code: str) -> Country:
+    return Country.objects.get_or_create(code=code)[0]
+
+
+def country_text(code: str, language: str, editor=None, **fields) -> CountryTranslation:
+    """The country's page in `language`, its draft set to `fields` (a headline
+    at least) and saved as a new revision by `editor`."""
+    found = country(code)
+    translation = CountryTranslation.objects.filter(country=found, language=language).first()
+    translation = translation or CountryTranslation(country=found, language=language)
+    for name, value in {"headline": f"Blue Heart {code}", **fields}.items():
+        setattr(translation, name, value)
+    drafts.record_save(translation, editor)
+    return translation
+
+
+def info_page(slug: str = "the-test-page") -> Page:
+    return Page.objects.get_or_create(slug=slug, defaults={"position": 99})[0]
+
+
+def page_text(page: Page, language: str, editor=None, **fields) -> PageTranslation:
+    translation = PageTranslation.objects.filter(page=page, language=language).first()
+    translation = translation or PageTranslation(page=page, language=language)
+    for name, value in {"title": f"Page {page.slug}", **fields}.items():
+        setattr(translation, name, value)
+    drafts.record_save(translation, editor)
+    return translation
+
+
+def draft_form(translation, **changes) -> dict:
+    """What the editing form sends back for `translation` untouched (with the
+    revision it was opened at), with `changes`."""
+    data = {field: getattr(translation, field) for field in translation.CONTENT_FIELDS}
+    return {**data, "based_on": drafts.latest_revision_id(translation) or "", **changes}
+
+
+def snapshot() -> dict:
+    """Every row of content and every revision kept, to prove nothing changed."""
+    return {
+        model.__name__: (
+            list(model.objects.order_by("pk").values_list()),
+            model.history.count(),
+        )
+        for model in (Country, CountryTranslation, Page, PageTranslation)
+    }
