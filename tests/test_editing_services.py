@@ -57,6 +57,7 @@ def test_a_save_outside_any_request_still_names_its_author():
     # No request, so no HistoryRequestMiddleware: the service names the actor itself.
     paula = make_persona("moderator_pt")
     portugal = Country.objects.get(code="PT")
+    content.forget_starter_texts("PT")
     text = {"headline": "Olá", "body": "", "partners": "", "help_contacts": "", "hero_alt": ""}
     saved = countries.save_country_translation(paula, portugal, "pt", text, based_on=None)
     assert saved.history.latest().history_user == paula

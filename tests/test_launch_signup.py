@@ -49,7 +49,7 @@ def test_it_keeps_the_language_of_the_page(client, portugal, django_capture_on_c
     ("email", "message"),
     [
         ("not-an-address", "Introduza um endereço de e-mail válido."),
-        ("", "Please enter your email."),
+        ("", "Introduza o seu e-mail."),
     ],
     ids=["malformed", "missing"],
 )
