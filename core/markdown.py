@@ -112,9 +112,11 @@ def _render_caption(self, tokens, idx, options, env) -> str:
 
 def _render_sources_open(self, tokens, idx, options, env) -> str:
     heading_id = f"{env['id_prefix']}sources"
+    # Outside the f-string: xgettext does not look inside one.
+    heading = escapeHtml(_("Sources"))
     return (
         f'<section class="footnotes" aria-labelledby="{heading_id}">\n'
-        f'<h2 id="{heading_id}">{escapeHtml(_("Sources"))}</h2>\n'
+        f'<h2 id="{heading_id}">{heading}</h2>\n'
         '<ol class="footnotes-list">\n'
     )
 

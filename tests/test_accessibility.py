@@ -157,7 +157,8 @@ def test_the_country_editor_passes_the_audit(page, live_server):
     for path in ["", "countries/", "countries/pt/", "countries/pt/history/"]:
         audit(page, base + path)
     audit(page, base + "countries/pt/translations/pt/preview/")
-    assert "Preview of the draft." in page.content()
+    # The Portuguese page as the public will see it, banner included.
+    assert "Pré-visualização do rascunho." in page.content()
     audit(page, base + "countries/pt/translations/pt/")
     page.get_by_label("Headline").fill("")
     page.get_by_role("button", name="Save the draft").click()

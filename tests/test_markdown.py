@@ -542,3 +542,10 @@ def test_it_keeps_the_bars_labels_inside_the_drawing_on_a_right_to_left_page(pag
         assert (
             drawing["x"] <= box["x"] and box["x"] + box["width"] <= drawing["x"] + drawing["width"]
         )
+
+
+def test_it_names_the_sources_section_in_the_readers_language():
+    # The heading must reach the catalogs: xgettext skips strings inside f-strings.
+    with translation.override("pt"):
+        html = render_markdown("Um número.[^1]\n\n[^1]: Uma fonte (2010).")
+    assert ">Fontes</h2>" in html

@@ -43,10 +43,11 @@ def test_it_shows_the_draft_while_visitors_see_what_is_published(client, drafted
 def test_it_is_the_public_template_marked_as_a_preview(client, drafted):
     sign_in_as(client, "moderator_pt")
     page = client.get(PREVIEW).content.decode()
-    assert "Preview of the draft." in page
+    # The Portuguese page as the public will see it, banner included.
+    assert "Pré-visualização do rascunho." in page
     assert 'href="/staff/countries/pt/translations/pt/"' in page  # back to editing
     assert 'class="country-page" lang="pt"' in page
-    assert "<title>Preview: Rascunho" in page
+    assert "<title>Pré-visualização: Rascunho" in page
 
 
 def test_it_is_never_indexed_nor_kept(client, drafted):
