@@ -93,7 +93,10 @@ def deliver(
     owed = queryset.filter(pk=pk).exclude(email_due="")
     if not owed.filter(_claimable(now)).update(email_claimed_until=lease):
         return False
-    row = queryset.get(pk=pk)
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        # Erased or purged between the claim and this read: nothing is owed now.
+        return False
     mine = queryset.filter(pk=pk, email_claimed_until=lease)
     sent = False
     try:

@@ -630,6 +630,16 @@ GUARANTEES = [
         "            raise _too_many_pixels()\n",
         "",
     ),
+    Guarantee(
+        "An email whose row is erased right after its claim is simply not sent, not an error",
+        [
+            "tests/test_outbox.py::"
+            "test_a_row_erased_right_after_its_claim_sends_nothing_and_raises_nothing"
+        ],
+        "core/outbox.py",
+        "    row = queryset.filter(pk=pk).first()\n    if row is None:",
+        "    row = queryset.get(pk=pk)\n    if row is None:",
+    ),
 ]
 
 

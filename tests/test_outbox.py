@@ -8,6 +8,7 @@ from datetime import timedelta
 import psycopg
 import pytest
 from django.db import connection, connections
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core import outbox
@@ -153,4 +154,22 @@ def test_it_gives_up_after_the_last_attempt(slow_smtp):
     Pledge.objects.filter(pk=pledge.pk).update(email_attempts=outbox.MAX_ATTEMPTS)
     assert services.send_pledge_email(pledge.pk) is False
     assert outbox.hand_out(Pledge.objects, 10) == []
+    assert inbox.messages == []
+
+
+def test_a_row_erased_right_after_its_claim_sends_nothing_and_raises_nothing(slow_smtp):
+    inbox = slow_smtp()
+    pledge = owing_pledge()
+
+    class ErasedAfterTheClaim(QuerySet):
+        def update(self, **changes):
+            count = super().update(**changes)
+            if changes.get("email_claimed_until"):
+                Pledge.objects.filter(pk=pledge.pk).delete()  # the erasure lands here
+            return count
+
+    def build(row):
+        pytest.fail("an erased row has nothing to send")
+
+    assert outbox.deliver(ErasedAfterTheClaim(model=Pledge), pledge.pk, build) is False
     assert inbox.messages == []
