@@ -6,11 +6,13 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # Static files are collected at build time. Production settings refuse to load
 # without these; placeholders for the build only (nothing is contacted), the real
-# values come from the environment at run time.
+# values come from the environment at run time. var/media holds uploaded hero
+# images (a volume in docker-compose.yml), written by the unprivileged user.
 RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     EMAIL_URL=smtp://build-only REDIS_URL=redis://build-only/0 \
     python manage.py collectstatic --noinput \
-    && useradd --create-home blueheart
+    && useradd --create-home blueheart \
+    && mkdir -p /app/var/media && chown blueheart /app/var/media
 USER blueheart
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
