@@ -84,6 +84,11 @@ class Pledge(OwedEmail):
     )
     # The owner's choice; badges and walls of supporters will honour it.
     show_publicly = models.BooleanField(_("show name publicly"), default=False, db_default=False)
+    # Opt-in to the supporters' wall, asked after confirming; nobody is on it by default.
+    on_wall = models.BooleanField(_("on the supporters' wall"), default=False, db_default=False)
+    on_wall_changed_at = models.DateTimeField(null=True, blank=True)
+    # A withdrawn badge answers 410 Gone at its address.
+    badge_withdrawn_at = models.DateTimeField(_("badge withdrawn at"), null=True, blank=True)
     # Set when the owner erased their data: the row is then anonymous (see erase).
     erased_at = models.DateTimeField(_("erased on"), null=True, blank=True)
 
@@ -105,6 +110,14 @@ class Pledge(OwedEmail):
                 fields=["country"],
                 condition=Q(confirmed_at__isnull=False),
                 name="pledges_pledge_confirmed_idx",
+            ),
+            # The supporters' wall: the latest confirmed supporters who opted in,
+            # read newest first and a page at a time.
+            models.Index(
+                models.F("confirmed_at").desc(),
+                models.F("id").desc(),
+                condition=Q(on_wall=True, confirmed_at__isnull=False),
+                name="pledges_pledge_wall_idx",
             ),
         ]
 
