@@ -21,8 +21,8 @@ from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -92,8 +92,13 @@ class Country(models.Model):
         if self.launch_date is None:
             return ""
         if self.launch_date_precision == self.DatePrecision.MONTH:
-            return date_format(self.launch_date, "YEAR_MONTH_FORMAT")
-        return date_format(self.launch_date, "DATE_FORMAT")
+            label = date_format(self.launch_date, "YEAR_MONTH_FORMAT")
+        else:
+            label = date_format(self.launch_date, "DATE_FORMAT")
+        # Portuguese writes month names in lower case ("abril de 2021"); Django's
+        # Portuguese month names are capitalised. The label holds nothing else
+        # that has a case.
+        return label.lower() if get_language() == "pt" else label
 
     def page_path(self) -> str:
         """The country's launch page, /countries/<iso2>/ (public contract,

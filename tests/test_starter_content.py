@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from campaign.models import Country
 
@@ -25,3 +26,11 @@ def test_it_says_a_launch_month_without_making_up_a_day():
     countries = {c.code.code: c for c in Country.objects.all()}
     assert countries["PT"].launch_date_label() == "April 2021"
     assert countries["ES"].launch_date_label() == "June 2010"
+
+
+def test_it_writes_months_as_each_language_does():
+    portugal = Country.objects.get(code="PT")
+    with translation.override("pt"):
+        assert portugal.launch_date_label() == "abril de 2021"
+    with translation.override("es"):
+        assert portugal.launch_date_label() == "abril de 2021"
