@@ -5,6 +5,8 @@ Ana (Portugal) and Bruno (Spain) chose to appear, Ana with her name, Bruno
 without it; Carla confirmed and never chose to; Dora never confirmed; Erin
 appeared, then erased her data."""
 
+from html import escape
+
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
@@ -273,3 +275,11 @@ def test_it_reads_the_partial_index_newest_first_without_sorting():
         assert "pledges_pledge_wall_idx" in plan, plan
         assert "Sort" not in plan, plan
         assert "Limit" in plan, plan
+
+
+@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "]]>", "&entity;"])
+def test_a_name_is_shown_literally(client, name):
+    appear("mallory@example.org", "PT", name)
+    html = fresh(client, "/wall/")
+    assert name not in html
+    assert f"<bdi>{escape(name)}</bdi>" in html
