@@ -4,7 +4,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from pledges.forms import NEWS_TEXT, CountrySelect, PledgeDetailsForm, country_code
+from pledges.forms import (
+    NEWS_TEXT,
+    SHOW_NAME_TEXT,
+    WALL_TEXT,
+    CountrySelect,
+    PledgeDetailsForm,
+    country_code,
+)
 
 
 class RoleChangeForm(forms.Form):
@@ -36,10 +43,8 @@ class PreferencesForm(PledgeDetailsForm):
 
     # Which of the user's pledges (nearly always their only one).
     pledge = forms.UUIDField(widget=forms.HiddenInput)
-    show_publicly = forms.BooleanField(
-        label=_("Show my name publicly with my pledge (on badges and walls of supporters)"),
-        required=False,
-    )
+    show_publicly = forms.BooleanField(label=SHOW_NAME_TEXT, required=False)
+    on_wall = forms.BooleanField(label=WALL_TEXT, required=False)
     language = forms.ChoiceField(
         label=_("Language of the emails we send you"),
         choices=settings.LANGUAGES,
@@ -47,7 +52,7 @@ class PreferencesForm(PledgeDetailsForm):
     )
     wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
 
-    field_order = ["pledge", "display_name", "show_publicly", "country", "language"]
+    field_order = ["pledge", "display_name", "show_publicly", "on_wall", "country", "language"]
 
 
 class EraseForm(forms.Form):

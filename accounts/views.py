@@ -98,6 +98,7 @@ def my_pledge(request):
             changed = pledge.change_preferences(
                 display_name=data["display_name"],
                 show_publicly=data["show_publicly"],
+                on_wall=data["on_wall"],
                 country=data["country"],
                 language=data["language"],
                 wants_updates=data["wants_updates"],
@@ -135,6 +136,7 @@ def _preferences_form(pledge, index: int, data=None) -> PreferencesForm:
         "pledge": pledge.public_id,
         "display_name": pledge.display_name,
         "show_publicly": pledge.show_publicly,
+        "on_wall": pledge.on_wall,
         "country": pledge.country.code,
         "language": pledge.language,
         "wants_updates": pledge.wants_updates,

@@ -3,7 +3,8 @@ previews alike, so a preview is exactly what publishing will put live.
 
 country_page_context() is the context of campaign/country.html,
 countries_index_context() that of campaign/countries.html. Both read the live
-counts (pledges.counting), so a page built from them may be kept for
+counts (pledges.counting), and the country page the latest supporters on its
+wall (pledges.wall, cached as long), so a page built from them may be kept for
 counting.COUNTS_TTL seconds at most.
 """
 
@@ -14,7 +15,7 @@ from django.templatetags.static import static
 from campaign.models import Country, CountryTranslation
 from core.content_language import choose_translation, fields_of, language_context
 from core.markdown import render_markdown
-from pledges import counting
+from pledges import counting, wall
 from pledges.forms import PledgeForm
 
 
@@ -50,6 +51,8 @@ def country_page_context(country: Country, language: str, *, draft: bool = False
         "help_contacts": render_markdown(text["help_contacts"], doc_id="help"),
         "hero": hero_image(country, text["hero_alt"]),
         "supporters": supporters_progress(count, country.supporter_goal),
+        # The latest of its supporters who chose to appear (cached as the counts).
+        "wall": wall.latest(code),
         "form": PledgeForm(initial={"country": code}),
         "is_preview": draft,
     }

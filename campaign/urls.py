@@ -14,4 +14,6 @@ urlpatterns = [
     path("countries/<iso2:iso2>/notify/sent/", views.launch_signup_sent, name="launch-signup-sent"),
     path("countries/", views.countries, name="countries"),
     path("countries/<iso2:iso2>/", views.country, name="country"),
+    path("countries/<iso2:iso2>/wall/", views.country_wall, name="country-wall"),
+    path("countries/<iso2:iso2>/wall/<int:page>/", views.country_wall, name="country-wall-page"),
 ]

@@ -6,6 +6,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -18,7 +19,7 @@ from campaign.models import Country, LaunchSubscription
 from campaign.tokens import LAUNCH_CONFIRM_MAX_AGE, BadToken, ExpiredToken
 from config.celery_app import app as celery_app
 from core.shared_pages import render_shared_page
-from pledges import counting
+from pledges import counting, wall
 from pledges.forms import PledgeForm
 from pledges.services import PENDING_KEPT_FOR
 
@@ -34,6 +35,7 @@ def home(request):
             "form": PledgeForm(),
             "counts": counting.current_counts(),
             "countries": list(Country.objects.published()),
+            "wall": wall.latest(),
         }
 
     # The page shows the live count: a copy lives as long as a cached count, so
@@ -66,6 +68,36 @@ def country(request, iso2: str):
     return render_shared_page(
         request, "campaign/country.html", context, timeout=counting.COUNTS_TTL
     )
+
+
+@require_safe
+def country_wall(request, iso2: str, page: int = 1):
+    """A country's supporters' wall, a page at a time (see pledges.wall)."""
+    if iso2 != iso2.lower() or (page == 1 and request.resolver_match.url_name != "country-wall"):
+        # One address per page: lowercase, and page 1 without its number.
+        found = get_object_or_404(Country.objects.published(), code=iso2.upper())
+        return redirect(_country_wall_url(found.iso2, page), permanent=True)
+
+    def context():
+        # Looked up only when no copy is kept, as for the country page.
+        found = Country.objects.published().filter(code=iso2.upper()).first()
+        if found is None:
+            raise Http404
+        try:
+            shown = wall.page_context(
+                page, lambda n: _country_wall_url(iso2, n), country=str(found.code)
+            )
+        except wall.NoSuchPage:
+            raise Http404 from None
+        return {**shown, "country": found}
+
+    return render_shared_page(request, "pledges/wall.html", context, timeout=wall.WALL_TTL)
+
+
+def _country_wall_url(iso2: str, page: int) -> str:
+    if page == 1:
+        return reverse("campaign:country-wall", args=[iso2])
+    return reverse("campaign:country-wall-page", args=[iso2, page])
 
 
 @require_safe

@@ -17,6 +17,10 @@ PLEDGE_TEXT = _(
 NEWS_TEXT = _("Email me campaign news (at most a few times a year; leave any time).")
 # Stored with each confirmed pledge: bump it whenever PLEDGE_TEXT or NEWS_TEXT changes.
 WORDING_VERSION = "2026-11-v2"
+# The supporters' wall: asked after confirming, and on "My pledge"; unticked until
+# the owner ticks it.
+WALL_TEXT = _("Show me on the supporters' wall of this site, with my country")
+SHOW_NAME_TEXT = _("Show my name publicly with my pledge (on badges and walls of supporters)")
 
 
 def validate_no_control_characters(value: str) -> None:
@@ -118,6 +122,19 @@ class ConfirmForm(PledgeDetailsForm):
     """
 
     wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
+
+
+class WallChoiceForm(forms.Form):
+    """The thank-you page's question: appear on the supporters' wall?
+
+    `choice` is the token only the owner's confirming POST was answered with
+    (pledges.tokens): it names the pledge, so no bare id ever does. Both boxes
+    start unticked: nobody is on the wall unless they ticked it.
+    """
+
+    choice = forms.CharField(widget=forms.HiddenInput, max_length=200)
+    on_wall = forms.BooleanField(label=WALL_TEXT, required=False)
+    show_publicly = forms.BooleanField(label=SHOW_NAME_TEXT, required=False)
 
 
 def normalise_email(address: str) -> str:

@@ -23,6 +23,12 @@ class PledgeQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(confirmed_at__isnull=True)
 
+    def on_wall(self):
+        """Confirmed supporters who chose to appear on the wall, newest first:
+        exactly the predicate and order of pledges_pledge_wall_idx, so the
+        partial index serves every read of the wall."""
+        return self.confirmed().filter(on_wall=True).order_by("-confirmed_at", "-id")
+
     def with_email_due(self):
         return self.exclude(email_due=Pledge.EmailDue.NONE)
 
@@ -165,6 +171,7 @@ class Pledge(OwedEmail):
         *,
         display_name: str,
         show_publicly: bool,
+        on_wall: bool,
         country: str,
         language: str,
         wants_updates: bool,
@@ -174,8 +181,9 @@ class Pledge(OwedEmail):
         """The owner's changes to their confirmed pledge, all or nothing.
 
         A new country moves the pledge's count in the same transaction, so the
-        counts stay exact; a new news choice records when, and under which
-        wording, it was made. False if the pledge is not (or no longer) confirmed.
+        counts stay exact; a new news or wall choice records when it was made
+        (and the news choice under which wording). False if the pledge is not
+        (or no longer) confirmed.
         """
         with transaction.atomic():
             current = (
@@ -189,12 +197,15 @@ class Pledge(OwedEmail):
             changes = {
                 "display_name": display_name,
                 "show_publicly": show_publicly,
+                "on_wall": on_wall,
                 "country": country,
                 "language": language,
                 "wants_updates": wants_updates,
             }
             if wants_updates != current.wants_updates:
                 changes |= {"news_changed_at": now, "news_wording_version": wording_version}
+            if on_wall != current.on_wall:
+                changes["on_wall_changed_at"] = now
             Pledge.objects.filter(pk=self.pk).update(**changes)
             old_country = current.country.code
             if country != old_country:
@@ -204,6 +215,20 @@ class Pledge(OwedEmail):
                     CountShard.objects.add(code, delta)
         self.refresh_from_db()
         return True
+
+    def choose_wall(self, *, on_wall: bool, show_publicly: bool, now: datetime) -> bool:
+        """The owner's answer to the thank-you page's question: whether to appear
+        on the supporters' wall, and whether with their name. Recorded with its
+        time, whatever it is. False if the pledge is not (or no longer) confirmed.
+        """
+        updated = (
+            Pledge.objects.confirmed()
+            .filter(pk=self.pk, erased_at__isnull=True)
+            .update(on_wall=on_wall, show_publicly=show_publicly, on_wall_changed_at=now)
+        )
+        if updated:
+            self.refresh_from_db(fields=["on_wall", "show_publicly", "on_wall_changed_at"])
+        return bool(updated)
 
     def erase(self, now: datetime) -> None:
         """Forget, for good, who made this pledge.

@@ -17,7 +17,7 @@ from core import mail, outbox, queue
 from core.models import JobLease
 from pledges import emails
 from pledges.models import Pledge, PledgeEmail, PledgeRequest
-from pledges.tokens import read_confirm_token
+from pledges.tokens import read_confirm_token, read_wall_choice_token
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +188,15 @@ def pledge_for_token(token: str) -> Pledge:
     pledge that has since been erased.
     """
     return Pledge.objects.get(public_id=read_confirm_token(token))
+
+
+def pledge_for_wall_choice(token: str) -> Pledge:
+    """The pledge whose thank-you page carried this wall-choice token.
+
+    Raises ExpiredToken or BadToken for a bad token, Pledge.DoesNotExist for a
+    pledge that has since been erased (erasure draws a new public id).
+    """
+    return Pledge.objects.get(public_id=read_wall_choice_token(token))
 
 
 def purge_stale(now: datetime | None = None) -> dict[str, int]:

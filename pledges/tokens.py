@@ -1,7 +1,9 @@
-"""Signed, expiring tokens for the confirmation link.
+"""Signed, expiring tokens: the confirmation link, and the thank-you page's
+wall question.
 
 Signed with SECRET_KEY (HMAC), so they cannot be guessed or forged, and they
-carry no personal data: only the pledge's public id and the signing time.
+carry no personal data: only the pledge's public id and the signing time. Each
+purpose has its own salt, so one token never passes for the other.
 """
 
 from datetime import timedelta
@@ -10,6 +12,11 @@ from django.core import signing
 
 CONFIRM_SALT = "pledges.confirm"
 CONFIRM_MAX_AGE = timedelta(days=14)
+# The thank-you page carries this token in its wall question's form: only the
+# owner's confirming POST is answered with it, so it proves the answer is theirs.
+# A day leaves time to answer a page left open; later, "My pledge" asks the same.
+WALL_CHOICE_SALT = "pledges.wall-choice"
+WALL_CHOICE_MAX_AGE = timedelta(days=1)
 
 
 class ExpiredToken(Exception):
@@ -26,8 +33,21 @@ def make_confirm_token(public_id) -> str:
 
 def read_confirm_token(token: str) -> str:
     """The pledge's public id, or ExpiredToken / BadToken."""
+    return _read(token, CONFIRM_SALT, CONFIRM_MAX_AGE)
+
+
+def make_wall_choice_token(public_id) -> str:
+    return signing.dumps(str(public_id), salt=WALL_CHOICE_SALT, compress=False)
+
+
+def read_wall_choice_token(token: str) -> str:
+    """The pledge's public id, or ExpiredToken / BadToken."""
+    return _read(token, WALL_CHOICE_SALT, WALL_CHOICE_MAX_AGE)
+
+
+def _read(token: str, salt: str, max_age: timedelta) -> str:
     try:
-        return signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+        return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as error:
         raise ExpiredToken from error
     except signing.BadSignature as error:

@@ -1,16 +1,25 @@
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import services as supporter_accounts
 from core.shared_pages import render_shared_page
-from pledges import counting, services
-from pledges.forms import PLEDGE_TEXT, WORDING_VERSION, ConfirmForm, NewLinkForm, PledgeForm
+from pledges import counting, services, wall
+from pledges.forms import (
+    PLEDGE_TEXT,
+    WORDING_VERSION,
+    ConfirmForm,
+    NewLinkForm,
+    PledgeForm,
+    WallChoiceForm,
+)
 from pledges.models import Pledge
-from pledges.tokens import CONFIRM_MAX_AGE, BadToken, ExpiredToken
+from pledges.tokens import CONFIRM_MAX_AGE, BadToken, ExpiredToken, make_wall_choice_token
 
 GET_AND_POST = ["GET", "HEAD", "POST"]
 
@@ -70,7 +79,53 @@ def confirm(request, token):
         return render(request, "pledges/confirmed_already.html")
     # Confirming proved the address is theirs: it signs them in by code from now on.
     supporter_accounts.ensure_supporter_account(pledge.email)
-    return render(request, "pledges/thanks.html", {"pledge": pledge})
+    # The wall question carries a token that only this answer, to the owner's
+    # own POST, ever holds: it is what lets the owner, and no one else, answer.
+    wall_form = WallChoiceForm(initial={"choice": make_wall_choice_token(pledge.public_id)})
+    response = render(request, "pledges/thanks.html", {"pledge": pledge, "wall_form": wall_form})
+    add_never_cache_headers(response)  # it holds that token: no cache may keep it
+    return response
+
+
+@require_POST
+@never_cache
+def wall_choice(request):
+    """The thank-you page's answer: on the supporters' wall or not, and with the
+    name or not. Only the token the owner's confirming POST was answered with
+    names the pledge; a bare public id, or any other token, changes nothing."""
+    form = WallChoiceForm(request.POST)
+    if not form.is_valid():  # only the hidden token can be missing or too long
+        raise Http404
+    try:
+        pledge = services.pledge_for_wall_choice(form.cleaned_data["choice"])
+    except ExpiredToken:
+        return render(request, "pledges/wall_choice_invalid.html", {"expired": True}, status=410)
+    except (BadToken, Pledge.DoesNotExist):
+        return render(request, "pledges/wall_choice_invalid.html", {"expired": False}, status=404)
+    chosen = pledge.choose_wall(
+        on_wall=form.cleaned_data["on_wall"],
+        show_publicly=form.cleaned_data["show_publicly"],
+        now=timezone.now(),
+    )
+    if not chosen:  # erased (or never confirmed) meanwhile
+        return render(request, "pledges/wall_choice_invalid.html", {"expired": False}, status=404)
+    return render(request, "pledges/wall_choice_saved.html", {"pledge": pledge})
+
+
+@require_safe
+def supporters_wall(request, page: int = 1):
+    """The full wall, a page at a time: the same for every visitor (nothing of
+    theirs), so served from a shared copy that lives as long as the wall's cache."""
+    if page == 1 and request.resolver_match.url_name == "wall-page":
+        return redirect("pledges:wall", permanent=True)  # one address per page
+
+    def context():
+        try:
+            return wall.page_context(page, _wall_url)
+        except wall.NoSuchPage:
+            raise Http404 from None
+
+    return render_shared_page(request, "pledges/wall.html", context, timeout=wall.WALL_TTL)
 
 
 @require_http_methods(GET_AND_POST)
@@ -88,3 +143,7 @@ def new_link(request):
 @cache_control(public=True, max_age=counting.COUNTS_TTL, stale_while_revalidate=30)
 def counts(request):
     return JsonResponse(counting.current_counts())
+
+
+def _wall_url(page: int) -> str:
+    return reverse("pledges:wall") if page == 1 else reverse("pledges:wall-page", args=[page])

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from campaign.models import Country
 from campaign.tokens import make_launch_token
+from pledges import wall
 from pledges.tokens import make_confirm_token
 from tests import content, published
 from tests.conftest import make_pledge
@@ -60,6 +61,7 @@ def audit_as_shown(page):
         "/confirm/not-a-token/",
         "/privacy/",
         "/pt/privacy/",
+        "/wall/",
         "/accounts/login/",
         "/accounts/login/code/",
         "/accounts/signup/",
@@ -106,7 +108,37 @@ def test_the_confirmation_and_thank_you_pages_pass_the_audit(page, live_server):
     page.get_by_role("button", name="Confirm my pledge").click()
     page.wait_for_load_state()
     assert "Thank you" in page.content()
+    assert "Appear on the supporters' wall?" in page.content()
     audit_as_shown(page)
+    # Her answer to the wall question, and the page that says what it recorded.
+    page.get_by_label("Show me on the supporters' wall of this site, with my country").check()
+    page.get_by_role("button", name="Save my choice").click()
+    page.wait_for_load_state()
+    assert "Your choice is saved" in page.content()
+    audit_as_shown(page)
+
+
+def test_a_wall_choice_that_is_not_saved_passes_the_audit(page, live_server):
+    pledge = make_pledge("ana@example.org", "PT", confirmed=False, display_name="Ana Silva")
+    page.goto(f"{live_server.url}/confirm/{make_confirm_token(pledge.public_id)}/")
+    page.get_by_role("button", name="Confirm my pledge").click()
+    page.wait_for_load_state()
+    page.locator('input[name="choice"]').evaluate("input => { input.value = 'forged' }")
+    page.get_by_role("button", name="Save my choice").click()
+    page.wait_for_load_state()
+    assert "Your choice was not saved" in page.content()
+    audit_as_shown(page)
+
+
+def test_the_supporters_wall_passes_the_audit(page, live_server):
+    published.spain()
+    names = ["Ana Silva", "محمد الأحمد", "王芳", "Ольга", "Zoë 💙"]
+    for n in range(wall.PAGE_SIZE + 1):
+        supporter = make_pledge(f"s{n}@example.org", "ES", display_name=names[n % len(names)])
+        supporter.choose_wall(on_wall=True, show_publicly=n % 3 != 0, now=timezone.now())
+    for path in ["/", "/wall/", "/wall/2/", "/pt/wall/", "/countries/es/", "/countries/es/wall/"]:
+        audit(page, live_server.url + path)
+        assert "wall-name" in page.content(), path
 
 
 def test_the_confirmation_page_with_errors_passes_the_audit(page, live_server):

@@ -214,6 +214,7 @@ def test_only_a_confirmed_pledge_takes_changes_even_from_another_tab(client):
     changes = {
         "display_name": "Carla",
         "show_publicly": False,
+        "on_wall": True,
         "country": "ES",
         "language": "en",
         "wants_updates": True,
@@ -222,5 +223,5 @@ def test_only_a_confirmed_pledge_takes_changes_even_from_another_tab(client):
     }
     assert pending.change_preferences(**changes) is False
     pending.refresh_from_db()
-    assert (pending.country.code, pending.wants_updates) == ("PT", False)
+    assert (pending.country.code, pending.wants_updates, pending.on_wall) == ("PT", False, False)
     assert counts(client) == {}

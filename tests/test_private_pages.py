@@ -10,7 +10,16 @@ from tests.staff import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHARED = ["/", "/pledge/", "/pt/", "/pt/pledge/", "/countries/", "/learn/", "/pt/learn/"]
+SHARED = [
+    "/",
+    "/pledge/",
+    "/pt/",
+    "/pt/pledge/",
+    "/countries/",
+    "/learn/",
+    "/pt/learn/",
+    "/wall/",
+]
 
 
 @pytest.fixture
