@@ -640,6 +640,85 @@ GUARANTEES = [
         "    row = queryset.filter(pk=pk).first()\n    if row is None:",
         "    row = queryset.get(pk=pk)\n    if row is None:",
     ),
+    Guarantee(
+        "Only confirmed supporters who opted in are on the wall",
+        ["tests/test_wall.py::test_it_shows_only_confirmed_supporters_who_chose_to_appear"],
+        "pledges/models.py",
+        'return self.confirmed().filter(on_wall=True).order_by("-confirmed_at", "-id")',
+        'return self.confirmed().order_by("-confirmed_at", "-id")',
+    ),
+    Guarantee(
+        "Erasure takes a supporter off the wall",
+        ["tests/test_wall.py::test_it_shows_only_confirmed_supporters_who_chose_to_appear"],
+        "pledges/models.py",
+        '"erased_at": _day(now),',
+        '"erased_at": _day(now), "on_wall": current.on_wall,',
+    ),
+    Guarantee(
+        "A hidden name never reaches the wall or its cache",
+        ["tests/test_wall.py::test_a_hidden_name_never_reaches_the_cache"],
+        "pledges/wall.py",
+        "return [(name if shown else None, str(code)) for name, shown, code in rows]",
+        "return [(name, str(code)) for name, shown, code in rows]",
+    ),
+    Guarantee(
+        "A stranger with a pledge's public id cannot put it on the wall",
+        ["tests/test_wall_choice.py::test_a_stranger_cannot_choose_for_someone_else"],
+        "pledges/services.py",
+        "return Pledge.objects.get(public_id=read_wall_choice_token(token))",
+        "return Pledge.objects.get(public_id=token)",
+    ),
+    Guarantee(
+        "The wall question's token serves that question only",
+        ["tests/test_wall_choice.py::test_a_stranger_cannot_choose_for_someone_else"],
+        "pledges/tokens.py",
+        'WALL_CHOICE_SALT = "pledges.wall-choice"',
+        'WALL_CHOICE_SALT = "pledges.confirm"',
+    ),
+    Guarantee(
+        "The wall question's token expires after a day",
+        [
+            "tests/test_wall_choice.py::test_the_question_expires_after_a_day_and_points_to_my_pledge"
+        ],
+        "pledges/tokens.py",
+        "return _read(token, WALL_CHOICE_SALT, WALL_CHOICE_MAX_AGE)",
+        "return _read(token, WALL_CHOICE_SALT, CONFIRM_MAX_AGE)",
+    ),
+    Guarantee(
+        "Nobody is on the wall by default: the question starts unticked",
+        ["tests/test_wall_choice.py::test_it_asks_on_the_thank_you_page_with_both_boxes_unticked"],
+        "pledges/forms.py",
+        "on_wall = forms.BooleanField(label=WALL_TEXT, required=False)",
+        "on_wall = forms.BooleanField(label=WALL_TEXT, required=False, initial=True)",
+    ),
+    Guarantee(
+        "The thank-you page, which holds the wall token, is never cached",
+        ["tests/test_wall_choice.py::test_it_asks_on_the_thank_you_page_with_both_boxes_unticked"],
+        "pledges/views.py",
+        "    add_never_cache_headers(response)  # it holds that token: no cache may keep it\n",
+        "",
+    ),
+    Guarantee(
+        "Pages showing the wall read it from the cache",
+        ["tests/test_wall.py::test_it_is_served_from_the_cache_while_it_is_fresh"],
+        "pledges/wall.py",
+        "        rows = cache.get(key)",
+        "        rows = None",
+    ),
+    Guarantee(
+        "Wall pages are bounded: past the end or the limit is a 404, never a 500",
+        ["tests/test_wall.py::test_a_page_that_is_not_there_is_404"],
+        "pledges/wall.py",
+        "    if not 1 <= number <= MAX_PAGES:",
+        "    if not 1 <= number:",
+    ),
+    Guarantee(
+        "The wall reads its partial index newest first, without sorting",
+        ["tests/test_wall.py::test_it_reads_the_partial_index_newest_first_without_sorting"],
+        "pledges/models.py",
+        '.filter(on_wall=True).order_by("-confirmed_at", "-id")',
+        '.filter(on_wall=True).order_by("-confirmed_at", "id")',
+    ),
 ]
 
 
