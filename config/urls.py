@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("", include("campaign.urls")),
     path("", include("pledges.urls")),
     path("", include("pages.urls")),
+    path("", include("badges.urls")),
     path("my-pledge/", account_views.my_pledge, name="my-pledge"),
     path("my-pledge/my-data.json", account_views.download_my_data, name="my-data"),
     path("my-pledge/delete/", account_views.delete_my_data, name="delete-my-data"),
