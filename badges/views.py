@@ -18,6 +18,9 @@ from badges import badge as badges
 from pledges.models import Pledge
 
 VERSIONED_MAX_AGE = 24 * 3600
+# A badge is for its owner to share, not for search engines to list under their
+# name: anyone may see it with its link, no one should find it by the name.
+NOINDEX = "noindex"
 
 
 def _badge_or_error(request, public_id):
@@ -37,7 +40,9 @@ def page(request, public_id):
     badge, gone = _badge_or_error(request, public_id)
     if gone:
         return gone
-    return render(request, "badges/page.html", badges.context(badge))
+    response = render(request, "badges/page.html", badges.context(badge))
+    response["X-Robots-Tag"] = NOINDEX
+    return response
 
 
 def _image(request, public_id, content_type, draw):
@@ -50,6 +55,7 @@ def _image(request, public_id, content_type, draw):
         # HEAD answers the same headers; the body is dropped on the way out.
         response = HttpResponse(draw(badge), content_type=content_type)
     response["ETag"] = etag
+    response["X-Robots-Tag"] = NOINDEX
     if request.GET.get("v") == badge.version:
         patch_cache_control(response, public=True, max_age=VERSIONED_MAX_AGE, immutable=True)
     else:

@@ -247,3 +247,19 @@ def test_it_answers_head(client, suffix):
 def test_it_refuses_post(client):
     pledge = shown_badge("Ana")
     assert client.post(f"/badge/{pledge.public_id}.png").status_code == 405
+
+
+def test_it_draws_a_box_for_a_character_no_shipped_font_has(client):
+    # A rare hanzi (outside GB2312 level 1) and an emoji outside the subset:
+    # both draw as the same empty box, as scripts/subset-fonts documents.
+    rare = name_region(client.get(f"/badge/{shown_badge('龘').public_id}.png").content)
+    other = shown_badge("🦩", email="bruno@example.org")
+    emoji = name_region(client.get(f"/badge/{other.public_id}.png").content)
+    assert ink(rare) > 500
+    assert ImageChops.difference(rare, emoji).getbbox() is None
+
+
+@pytest.mark.parametrize("suffix", ["/", ".svg", ".png"])
+def test_it_asks_search_engines_not_to_index_badges(client, suffix):
+    pledge = shown_badge("Ana")
+    assert client.get(f"/badge/{pledge.public_id}{suffix}")["X-Robots-Tag"] == "noindex"
