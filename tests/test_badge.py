@@ -10,6 +10,7 @@ from PIL import Image, ImageChops
 
 from badges import badge as badges
 from badges.rendering import svg_to_png
+from pledges.models import Pledge
 from tests.conftest import make_pledge
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,12 @@ def test_it_draws_a_box_for_a_character_no_shipped_font_has(client):
 def test_it_asks_search_engines_not_to_index_badges(client, suffix):
     pledge = shown_badge("Ana")
     assert client.get(f"/badge/{pledge.public_id}{suffix}")["X-Robots-Tag"] == "noindex"
+
+
+def test_it_gives_supporters_confirmed_at_the_same_moment_their_own_numbers(client):
+    first = shown_badge("First", email="a@example.org")
+    second = shown_badge("Second", email="b@example.org")
+    Pledge.objects.filter(pk=second.pk).update(confirmed_at=first.confirmed_at)
+    second.refresh_from_db()
+    assert first.pk < second.pk
+    assert [badges.badge_for(first).number, badges.badge_for(second).number] == [1, 2]
