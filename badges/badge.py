@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
+from django_countries import countries
 
 from badges.rendering import FONT_FAMILY, RENDERER_VERSION, svg_to_png
 from pledges.models import Pledge
@@ -109,8 +110,6 @@ def context(badge: Badge) -> dict:
 
 
 def _country_name(code: str) -> str:
-    from django_countries import countries
-
     return str(countries.name(code))
 
 

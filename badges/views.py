@@ -45,11 +45,11 @@ def page(request, public_id):
     return response
 
 
-def _image(request, public_id, content_type, draw):
+def _image(request, public_id, kind, content_type, draw):
     badge, gone = _badge_or_error(request, public_id)
     if gone:
         return gone
-    etag = f'"{badge.version}"'
+    etag = f'"{badge.version}-{kind}"'
     response = get_conditional_response(request, etag=etag)
     if response is None:
         # HEAD answers the same headers; the body is dropped on the way out.
@@ -65,9 +65,9 @@ def _image(request, public_id, content_type, draw):
 
 @require_safe
 def svg(request, public_id):
-    return _image(request, public_id, "image/svg+xml; charset=utf-8", badges.svg)
+    return _image(request, public_id, "svg", "image/svg+xml; charset=utf-8", badges.svg)
 
 
 @require_safe
 def png(request, public_id):
-    return _image(request, public_id, "image/png", badges.png)
+    return _image(request, public_id, "png", "image/png", badges.png)

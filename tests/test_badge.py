@@ -218,7 +218,7 @@ def test_it_lets_caches_keep_a_versioned_image_and_revalidate_the_rest(client):
     assert "public" in versioned["Cache-Control"]
     plain = client.get(f"/badge/{pledge.public_id}.png")
     assert "no-cache" in plain["Cache-Control"]
-    assert plain["ETag"] == f'"{version}"'
+    assert plain["ETag"] == f'"{version}-png"'
 
 
 def test_it_renders_a_png_once_per_content(client, monkeypatch):
