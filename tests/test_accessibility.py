@@ -113,6 +113,9 @@ def test_the_confirmation_and_thank_you_pages_pass_the_audit(page, live_server):
 def test_the_badge_page_passes_the_audit(page, live_server, prefix):
     pledge = make_pledge("ana@example.org", "PT", display_name="Ana Silva")
     audit(page, f"{live_server.url}{prefix}/badge/{pledge.public_id}/")
+    # The badge itself arrived, whole (and the page's policy let it in).
+    badge = page.locator("figure.badge img")
+    assert badge.evaluate("image => image.complete && image.naturalWidth") == 1080
     withdrawn = make_pledge("bruno@example.org", "ES", display_name="Bruno García")
     withdrawn.withdraw_badge(timezone.now())
     audit(page, f"{live_server.url}{prefix}/badge/{withdrawn.public_id}/")
