@@ -4,12 +4,12 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import privacy, services
 from accounts.decorators import staff_view
@@ -120,6 +120,23 @@ def my_pledge(request):
     ]
     context = {"entries": entries, "pending_days": PENDING_KEPT_FOR.days}
     return render(request, "accounts/my_pledge.html", context, status=400 if bound else 200)
+
+
+@login_required
+@require_POST
+def my_badge(request):
+    """Withdraw the badge (its address then answers 410 Gone) or bring it back."""
+    pledges = list(privacy.pledges_of(request.user))
+    pledge, _index = _own_confirmed_pledge(pledges, request.POST.get("pledge"))
+    if request.POST.get("badge") == "withdraw":
+        pledge.withdraw_badge(timezone.now())
+        messages.success(request, _("Your badge is withdrawn: its address now shows nothing."))
+    elif request.POST.get("badge") == "restore":
+        pledge.restore_badge()
+        messages.success(request, _("Your badge is back, at the same address."))
+    else:
+        return HttpResponseBadRequest()
+    return redirect("my-pledge")
 
 
 def _own_confirmed_pledge(pledges, public_id: str | None):

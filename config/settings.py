@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "campaign",
     "pages",
     "pledges",
+    "badges",
 ]
 
 MIDDLEWARE = [

@@ -230,6 +230,18 @@ class Pledge(OwedEmail):
             self.refresh_from_db(fields=["on_wall", "show_publicly", "on_wall_changed_at"])
         return bool(updated)
 
+    def withdraw_badge(self, now: datetime) -> None:
+        """The owner's badge answers 410 Gone from now on (until restored)."""
+        Pledge.objects.filter(pk=self.pk, badge_withdrawn_at__isnull=True).update(
+            badge_withdrawn_at=now
+        )
+        self.refresh_from_db(fields=["badge_withdrawn_at"])
+
+    def restore_badge(self) -> None:
+        """The owner's badge is shown again, at the same address."""
+        Pledge.objects.filter(pk=self.pk).update(badge_withdrawn_at=None)
+        self.refresh_from_db(fields=["badge_withdrawn_at"])
+
     def erase(self, now: datetime) -> None:
         """Forget, for good, who made this pledge.
 

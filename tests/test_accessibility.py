@@ -141,6 +141,18 @@ def test_the_supporters_wall_passes_the_audit(page, live_server):
         assert "wall-name" in page.content(), path
 
 
+@pytest.mark.parametrize("prefix", ["", "/pt"])
+def test_the_badge_page_passes_the_audit(page, live_server, prefix):
+    pledge = make_pledge("ana@example.org", "PT", display_name="Ana Silva")
+    audit(page, f"{live_server.url}{prefix}/badge/{pledge.public_id}/")
+    # The badge itself arrived, whole (and the page's policy let it in).
+    badge = page.locator("figure.badge img")
+    assert badge.evaluate("image => image.complete && image.naturalWidth") == 1080
+    withdrawn = make_pledge("bruno@example.org", "ES", display_name="Bruno García")
+    withdrawn.withdraw_badge(timezone.now())
+    audit(page, f"{live_server.url}{prefix}/badge/{withdrawn.public_id}/")
+
+
 def test_the_confirmation_page_with_errors_passes_the_audit(page, live_server):
     pledge = make_pledge("ana@example.org", "PT", confirmed=False, display_name="Ana Silva")
     page.goto(f"{live_server.url}/confirm/{make_confirm_token(pledge.public_id)}/")
