@@ -719,6 +719,77 @@ GUARANTEES = [
         '.filter(on_wall=True).order_by("-confirmed_at", "-id")',
         '.filter(on_wall=True).order_by("-confirmed_at", "id")',
     ),
+    Guarantee(
+        "A hidden name appears nowhere on the badge: page, SVG or PNG",
+        ["tests/test_badge.py::test_it_never_shows_a_hidden_name"],
+        "badges/badge.py",
+        "name=pledge.display_name if pledge.show_publicly else None,",
+        "name=pledge.display_name,",
+    ),
+    Guarantee(
+        "A withdrawn badge answers 410 at all its addresses",
+        ["tests/test_badge.py::test_it_answers_410_for_a_withdrawn_badge"],
+        "badges/views.py",
+        "    if pledge.badge_withdrawn_at is not None:\n"
+        '        return None, render(request, "badges/withdrawn.html", status=410)\n',
+        "",
+    ),
+    Guarantee(
+        "Only a confirmed pledge has a badge",
+        ["tests/test_badge.py::test_it_answers_404_for_unknown_or_unconfirmed_pledges"],
+        "badges/views.py",
+        "pledge = Pledge.objects.confirmed().filter("
+        "public_id=public_id, erased_at__isnull=True).first()",
+        "pledge = Pledge.objects.filter(public_id=public_id, erased_at__isnull=True).first()",
+    ),
+    Guarantee(
+        "An unchanged badge image answers 304",
+        ["tests/test_badge.py::test_it_answers_304_when_the_image_is_unchanged"],
+        "badges/views.py",
+        "    response = get_conditional_response(request, etag=etag)",
+        "    response = None",
+    ),
+    Guarantee(
+        "Only a versioned badge image may be kept by caches without asking again",
+        ["tests/test_badge.py::test_it_lets_caches_keep_a_versioned_image_and_revalidate_the_rest"],
+        "badges/views.py",
+        '    if request.GET.get("v") == badge.version:',
+        "    if True:",
+    ),
+    Guarantee(
+        "A badge PNG is drawn once per content, and again when its content changes",
+        ["tests/test_badge.py::test_it_renders_a_png_once_per_content"],
+        "badges/badge.py",
+        "        cache.set(key, image, PNG_CACHE_SECONDS)\n",
+        "",
+    ),
+    Guarantee(
+        "Supporter numbers follow the order of confirmation, ties by arrival",
+        [
+            "tests/test_badge.py::test_it_numbers_supporters_in_order_of_confirmation",
+            "tests/test_badge.py::test_it_gives_supporters_confirmed_at_the_same_moment_their_own_numbers",
+        ],
+        "badges/badge.py",
+        "confirmed_at=pledge.confirmed_at, pk__lt=pledge.pk",
+        "confirmed_at=pledge.confirmed_at, pk__lt=0",
+    ),
+    Guarantee(
+        "A name on a badge is shown literally, markup and entities included",
+        ["tests/test_badge.py::test_it_shows_any_name_literally"],
+        "templates/badges/badge.svg",
+        ">{{ name }}</text>",
+        ">{{ name|safe }}</text>",
+    ),
+    Guarantee(
+        "Nobody withdraws or restores someone else's badge",
+        ["tests/test_my_badge.py::test_it_lets_no_one_withdraw_someone_elses_badge"],
+        "accounts/views.py",
+        "    pledges = list(privacy.pledges_of(request.user))\n"
+        '    pledge, _index = _own_confirmed_pledge(pledges, request.POST.get("pledge"))',
+        "    pledges = list(privacy.pledges_of(request.user)) + "
+        "list(privacy.Pledge.objects.confirmed())\n"
+        '    pledge, _index = _own_confirmed_pledge(pledges, request.POST.get("pledge"))',
+    ),
 ]
 
 
