@@ -66,6 +66,7 @@ RULES = [
 
 @pytest.mark.parametrize(("path", "status", "framing"), RULES)
 def test_the_rules_per_path(client, path, status, framing):
+    published.portugal()
     published.page("europe", texts={"en": {"title": "Europe"}})
     response = client.get(path)
     assert response.status_code == status

@@ -4,9 +4,9 @@ the world, in one language.
 The widgets are the cheapest pages we serve, because other sites put them on
 every one of their own pages. A request costs one read of the cached counts
 (pledges.counting) and one read of this process's memory: the rendered widget
-is kept per country, language and count, so it is rendered again only when
-the count it shows has changed, and always shows the count as fresh as the
-cached counts. Proxies and CDNs may keep it for a minute (EMBED_MAX_AGE).
+is kept per country and language with the count it shows, so it is rendered
+again only when that count has changed, and always shows the count as fresh
+as the cached counts. Proxies and CDNs may keep it for a minute (EMBED_MAX_AGE).
 """
 
 from dataclasses import dataclass
@@ -104,23 +104,26 @@ def svg_width(label: str) -> int:
 
 def render_widget(widget: Widget, template_name: str) -> str:
     """The widget rendered with today's count, from this process's memory when
-    that count was rendered before."""
+    it was last rendered with that same count."""
     count = widget.count(counting.current_counts())
-    key = f"widget:{template_name}:{widget.country or 'world'}:{widget.language}:{count}"
+    # One copy per widget, replaced when its count changes: as many copies as
+    # widgets in use, however often the count moves.
+    key = f"widget:{template_name}:{widget.country or 'world'}:{widget.language}"
     copies = caches["local"]
-    rendered = copies.get(key)
-    if rendered is None:
-        with translation.override(widget.language):
-            label = widget.label()
-            context = {
-                "widget": widget,
-                "count": count,
-                "count_text": format_count(count),
-                "label": label,
-                "sign_path": sign_path(widget),
-                "width": svg_width(label),
-                "bidi": translation.get_language_bidi(),
-            }
-            rendered = render_to_string(template_name, context)
-        copies.set(key, rendered, RENDERED_KEPT_FOR)
+    kept = copies.get(key)
+    if kept is not None and kept[0] == count:
+        return kept[1]
+    with translation.override(widget.language):
+        label = widget.label()
+        context = {
+            "widget": widget,
+            "count": count,
+            "count_text": format_count(count),
+            "label": label,
+            "sign_path": sign_path(widget),
+            "width": svg_width(label),
+            "bidi": translation.get_language_bidi(),
+        }
+        rendered = render_to_string(template_name, context)
+    copies.set(key, (count, rendered), RENDERED_KEPT_FOR)
     return rendered
