@@ -9,6 +9,7 @@ from pledges.counting import COUNTS_CACHE_KEY
 from tests import published
 from tests.conftest import make_pledge
 from tests.staff import make_user
+from widgets.counter import Widget
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,13 @@ def test_it_answers_head(client):
     assert response.status_code == 200
     assert response.content == b""
     assert client.post("/embed/counter/?country=PT").status_code == 405
+
+
+def test_markup_in_its_text_is_shown_literally(client, monkeypatch):
+    hostile = '<script>alert(1)</script> &entity; "'
+    monkeypatch.setattr(Widget, "label", lambda widget: hostile)
+    response = client.get("/embed/counter/?country=PT")
+    assert "<script>" not in response.text
+    assert "<title>&lt;script&gt;alert(1)&lt;/script&gt; &amp;entity; &quot;</title>" in (
+        response.text
+    )

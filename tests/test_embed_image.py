@@ -7,6 +7,7 @@ from django.core.cache import cache
 
 from pledges.counting import COUNTS_CACHE_KEY
 from tests.conftest import make_pledge
+from widgets.counter import Widget
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +77,25 @@ def test_it_answers_head(client):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/svg+xml"
     assert response.content == b""
+
+
+def test_markup_in_its_text_is_shown_literally(client, monkeypatch):
+    # No name a visitor types reaches a widget, but a translation or a country's
+    # name may hold what XML reads as markup.
+    hostile = "<script>alert(1)</script> ]]> &entity; \"'"
+    monkeypatch.setattr(Widget, "label", lambda widget: hostile)
+    response = client.get("/embed/count.svg?country=PT")
+    root = parsed(response)
+    assert texts(root)[1] == hostile
+    assert root.findtext(f"{SVG}title") == f"{hostile}: 0"
+    assert not root.findall(f".//{SVG}script")
+
+
+def test_a_right_to_left_language_puts_the_heart_on_the_right(client, settings):
+    settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "Arabic")]
+    root = parsed(client.get("/embed/count.svg?country=PT&lang=ar"))
+    width = int(root.get("width"))
+    assert root.find(f"{SVG}g").get("direction") == "rtl"
+    assert root.find(f"{SVG}path").get("transform").startswith(f"translate({width - 56} ")
+    assert {text.get("x") for text in root.iter(f"{SVG}text")} == {str(width - 72)}
+    assert '<html lang="ar" dir="rtl">' in client.get("/embed/counter/?lang=ar").text

@@ -115,14 +115,18 @@ def render_widget(widget: Widget, template_name: str) -> str:
         return kept[1]
     with translation.override(widget.language):
         label = widget.label()
+        width, bidi = svg_width(label), translation.get_language_bidi()
         context = {
             "widget": widget,
             "count": count,
             "count_text": format_count(count),
             "label": label,
             "sign_path": sign_path(widget),
-            "width": svg_width(label),
-            "bidi": translation.get_language_bidi(),
+            "bidi": bidi,
+            # The image's layout: the heart at the start of the line, the text after it.
+            "width": width,
+            "heart_x": width - 56 if bidi else 8,
+            "text_x": width - 72 if bidi else 72,
         }
         rendered = render_to_string(template_name, context)
     copies.set(key, (count, rendered), RENDERED_KEPT_FOR)
