@@ -9,7 +9,8 @@ test:
 	scripts/test
 
 # The benchmarks (see README): sign rate against a bare insert view, the timing of
-# new against known addresses, the drain of 10,000 owed emails, and the badge render.
+# new against known addresses, the drain of 10,000 owed emails, the badge render, and
+# the widgets' requests per second.
 bench:
 	scripts/bench
 

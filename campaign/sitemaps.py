@@ -23,7 +23,8 @@ class SiteSitemap(Sitemap):
 
 
 class PagesSitemap(SiteSitemap):
-    """The public pages that are not content: home, pledge, privacy, the indexes."""
+    """The public pages that are not content: home, pledge, privacy, the indexes,
+    the widgets' snippets."""
 
     def items(self) -> list[str]:
         return [
@@ -32,6 +33,7 @@ class PagesSitemap(SiteSitemap):
             "campaign:privacy",
             "campaign:countries",
             "pages:index",
+            "widgets",
         ]
 
     def location(self, item: str) -> str:

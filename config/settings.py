@@ -319,6 +319,9 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # No site may frame ours (as X-Frame-Options says to older browsers); the
+    # widgets under /embed/ say otherwise for themselves (widgets/views.py).
+    "frame-ancestors": [CSP.NONE],
 }
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

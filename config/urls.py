@@ -9,6 +9,7 @@ from campaign.sitemaps import CountriesSitemap, PagesSitemap
 from core import views as core_views
 from pages.sitemaps import LearnSitemap
 from pledges import views as pledge_views
+from widgets import views as widget_views
 
 SITEMAPS = {"pages": PagesSitemap, "learn": LearnSitemap, "countries": CountriesSitemap}
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("healthz", campaign_views.healthz, name="healthz"),
     path("readyz", campaign_views.readyz, name="readyz"),
     path("media/<path:path>", core_views.media, name="media"),
+    # The only paths other sites may frame (widgets/views.py).
+    path("embed/", include("widgets.urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -33,6 +36,7 @@ urlpatterns += i18n_patterns(
     path("my-pledge/delete/", account_views.delete_my_data, name="delete-my-data"),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
+    path("widgets/", widget_views.snippets, name="widgets"),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

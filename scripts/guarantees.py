@@ -790,6 +790,72 @@ GUARANTEES = [
         "list(privacy.Pledge.objects.confirmed())\n"
         '    pledge, _index = _own_confirmed_pledge(pledges, request.POST.get("pledge"))',
     ),
+    Guarantee(
+        "No page but the widgets can be framed by another site (`X-Frame-Options: DENY` and `frame-ancestors 'none'`, every route)",
+        [
+            "tests/test_framing.py::test_every_other_route_refuses_framing",
+            "tests/test_browser_embed.py::test_another_site_framing_any_other_page_is_refused",
+        ],
+        "config/settings.py",
+        '    "frame-ancestors": [CSP.NONE],\n',
+        "",
+    ),
+    Guarantee(
+        "The widgets can be framed by any site, and show the count inside another site's iframe",
+        [
+            "tests/test_framing.py::test_the_embed_routes_are_all_framable",
+            "tests/test_browser_embed.py::test_another_site_shows_the_live_counter_in_a_frame",
+        ],
+        "widgets/views.py",
+        "return xframe_options_exempt(csp_override(policy)(view))",
+        "return xframe_options_exempt(view)",
+    ),
+    Guarantee(
+        "A widget never shows an older count than the cached counts",
+        ["tests/test_embed_counter.py::test_it_shows_a_new_confirmation_as_soon_as_the_counts_do"],
+        "widgets/counter.py",
+        "if kept is not None and kept[0] == count:",
+        "if kept is not None:",
+    ),
+    Guarantee(
+        "A widget reads no database once rendered",
+        ["tests/test_embed_counter.py::test_it_reads_no_database_once_rendered"],
+        "widgets/counter.py",
+        "    copies.set(key, (count, rendered), RENDERED_KEPT_FOR)\n",
+        "",
+    ),
+    Guarantee(
+        "Any proxy may keep a widget for a minute: public, and no cookie",
+        [
+            "tests/test_embed_counter.py::test_any_proxy_may_keep_it_for_a_minute_as_it_sets_no_cookie"
+        ],
+        "widgets/views.py",
+        "public=True, max_age=EMBED_MAX_AGE",
+        "private=True, max_age=EMBED_MAX_AGE",
+    ),
+    Guarantee(
+        "A country code on no list gets a 404, never an error",
+        [
+            "tests/test_embed_counter.py::test_it_answers_a_country_on_no_list_with_a_404_that_says_so"
+        ],
+        "widgets/counter.py",
+        "raise UnknownCountry(code) from None",
+        "raise",
+    ),
+    Guarantee(
+        "The widget image runs no script, even opened on its own",
+        ["tests/test_embed_image.py::test_it_runs_no_script_even_opened_on_its_own"],
+        "widgets/views.py",
+        "@embeddable(EMBED_IMAGE_CSP)",
+        '@embeddable({"frame-ancestors": ["*"]})',
+    ),
+    Guarantee(
+        "Markup in a widget's text is shown literally (the image stays valid XML)",
+        ["tests/test_embed_image.py::test_markup_in_its_text_is_shown_literally"],
+        "templates/widgets/count.svg",
+        'fill="#1a1a1a">{{ label }}</text>',
+        'fill="#1a1a1a">{{ label|safe }}</text>',
+    ),
 ]
 
 

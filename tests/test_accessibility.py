@@ -66,6 +66,12 @@ def audit_as_shown(page):
         "/accounts/login/code/",
         "/accounts/signup/",
         "/pt/accounts/login/",
+        "/widgets/",
+        "/pt/widgets/?country=PT&lang=pt",
+        "/widgets/?country=XX",
+        "/embed/counter/",
+        "/embed/counter/?country=PT&lang=pt",
+        "/embed/counter/?country=XX",
     ],
 )
 def test_it_passes_the_audit(page, live_server, path):
