@@ -791,7 +791,8 @@ GUARANTEES = [
         '    pledge, _index = _own_confirmed_pledge(pledges, request.POST.get("pledge"))',
     ),
     Guarantee(
-        "No page but the widgets can be framed by another site (`X-Frame-Options: DENY` and `frame-ancestors 'none'`, every route)",
+        "No page but the widgets can be framed by another site "
+        "(`X-Frame-Options: DENY` and `frame-ancestors 'none'`, every route)",
         [
             "tests/test_framing.py::test_every_other_route_refuses_framing",
             "tests/test_browser_embed.py::test_another_site_framing_any_other_page_is_refused",
