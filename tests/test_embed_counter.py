@@ -38,7 +38,7 @@ def test_it_shows_the_country_s_live_count_in_the_language_asked(client):
     assert response.headers["Content-Language"] == "pt"
     assert '<html lang="pt" dir="ltr">' in response.text
     assert shown_count(response) == "2"
-    assert "<title>Blue Heart supporters in Portugal</title>" in response.text
+    assert "<title>Apoiantes do Coração Azul em Portugal</title>" in response.text
     # To the country's own page, whose pledge form has Portugal chosen, in Portuguese.
     assert sign_link(response) == "/pt/countries/pt/"
     assert "Assine o compromisso" in response.text

@@ -22,13 +22,14 @@ def test_it_gives_the_snippets_for_the_world_in_the_page_s_language(client, sett
     frame, image = snippets(response)
     assert frame == (
         '<iframe src="https://blueheart.example.org/embed/counter/?lang=pt" '
-        'title="Blue Heart supporters worldwide" width="300" height="170" loading="lazy" '
+        'title="Apoiantes do Coração Azul em todo o mundo" width="300" height="170" '
+        'loading="lazy" '
         'style="border: 0"></iframe>'
     )
     assert image.startswith(
         '<a href="https://blueheart.example.org/pt/pledge/">'
         '<img src="https://blueheart.example.org/embed/count.svg?lang=pt" '
-        'alt="Blue Heart supporters worldwide" width="'
+        'alt="Apoiantes do Coração Azul em todo o mundo" width="'
     )
 
 
@@ -39,7 +40,7 @@ def test_it_gives_the_snippets_for_the_country_and_language_chosen(client, setti
     assert response.status_code == 200
     frame, image = snippets(response)
     assert 'src="https://blueheart.example.org/embed/counter/?country=PT&amp;lang=pt"' in frame
-    assert 'title="Blue Heart supporters in Portugal"' in frame
+    assert 'title="Apoiantes do Coração Azul em Portugal"' in frame
     assert '<a href="https://blueheart.example.org/pt/countries/pt/">' in image
     assert 'src="https://blueheart.example.org/embed/count.svg?country=PT&amp;lang=pt"' in image
     # The choice stays chosen, and the previews show the same widgets.
