@@ -791,6 +791,42 @@ GUARANTEES = [
         '    pledge, _index = _own_confirmed_pledge(pledges, request.POST.get("pledge"))',
     ),
     Guarantee(
+        "The photo frame sends nothing: a chosen photo causes no request at all",
+        ["tests/test_badge_frame.py::test_it_frames_a_local_photo_without_sending_it"],
+        "static/js/frame.js",
+        "    say(section.dataset.working);\n",
+        "    say(section.dataset.working);\n"
+        '    fetch(location.href, {method: "POST", body: file});\n',
+    ),
+    Guarantee(
+        "The photo frame crops the photo square from its centre",
+        ["tests/test_badge_frame.py::test_it_frames_a_local_photo_without_sending_it"],
+        "static/js/frame.js",
+        "context.drawImage(photo, sx, sy, side, side, 0, 0, SIZE, SIZE);",
+        "context.drawImage(photo, 0, 0, SIZE, SIZE);",
+    ),
+    Guarantee(
+        "The framed photo carries the Blue Heart frame",
+        ["tests/test_badge_frame.py::test_it_frames_a_local_photo_without_sending_it"],
+        "static/js/frame.js",
+        "        drawFrame();\n",
+        "",
+    ),
+    Guarantee(
+        "Without JavaScript the badge page hides the photo frame and offers the plain badge",
+        ["tests/test_badge_frame.py::test_it_offers_the_plain_badge_without_javascript"],
+        "templates/badges/page.html",
+        'aria-labelledby="frame-title" hidden',
+        'aria-labelledby="frame-title"',
+    ),
+    Guarantee(
+        "The photo frame says in its live region when a file is not an image",
+        ["tests/test_badge_frame.py::test_it_says_so_when_the_file_is_not_an_image"],
+        "static/js/frame.js",
+        "        say(section.dataset.failed);\n",
+        "",
+    ),
+    Guarantee(
         "No page but the widgets can be framed by another site "
         "(`X-Frame-Options: DENY` and `frame-ancestors 'none'`, every route)",
         [

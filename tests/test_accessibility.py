@@ -8,6 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from campaign.models import Country
 from campaign.tokens import make_launch_token
@@ -148,12 +149,19 @@ def test_the_supporters_wall_passes_the_audit(page, live_server):
 
 
 @pytest.mark.parametrize("prefix", ["", "/pt"])
-def test_the_badge_page_passes_the_audit(page, live_server, prefix):
+def test_the_badge_page_passes_the_audit(page, live_server, prefix, tmp_path):
     pledge = make_pledge("ana@example.org", "PT", display_name="Ana Silva")
     audit(page, f"{live_server.url}{prefix}/badge/{pledge.public_id}/")
     # The badge itself arrived, whole (and the page's policy let it in).
     badge = page.locator("figure.badge img")
     assert badge.evaluate("image => image.complete && image.naturalWidth") == 1080
+    # The photo frame, shown by its script, once with a framed photo to download.
+    assert page.locator("#frame").is_visible()
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (800, 600), (230, 120, 20)).save(photo)
+    page.locator("#frame-photo").set_input_files(photo)
+    page.locator("#frame a[download]:not([hidden])").wait_for()
+    audit_as_shown(page)
     withdrawn = make_pledge("bruno@example.org", "ES", display_name="Bruno García")
     withdrawn.withdraw_badge(timezone.now())
     audit(page, f"{live_server.url}{prefix}/badge/{withdrawn.public_id}/")
