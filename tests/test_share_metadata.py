@@ -253,3 +253,18 @@ def test_it_loads_no_third_party_script(client):
                 path,
                 src,
             )
+
+
+def test_it_draws_the_share_image_anew_once_a_name_is_hidden(client):
+    ana, bruno = site_content()
+    shown = client.get(f"/badge/{ana.public_id}/share.png").content
+    ana.show_publicly = False
+    ana.save(update_fields=["show_publicly"])
+    hidden = client.get(f"/badge/{ana.public_id}/share.png").content
+    assert hidden != shown
+    name_line = (440, 230, 1150, 330)
+    anonymous = client.get(f"/badge/{bruno.public_id}/share.png").content
+    hidden, anonymous = (Image.open(io.BytesIO(png)).convert("RGB") for png in (hidden, anonymous))
+    assert (
+        ImageChops.difference(hidden.crop(name_line), anonymous.crop(name_line)).getbbox() is None
+    )
