@@ -268,3 +268,14 @@ def test_it_draws_the_share_image_anew_once_a_name_is_hidden(client):
     assert (
         ImageChops.difference(hidden.crop(name_line), anonymous.crop(name_line)).getbbox() is None
     )
+
+
+def test_it_shows_a_name_literally_in_the_share_card(client):
+    ana, _bruno = site_content()
+    ana.display_name = '"><script>alert(1)</script>&amp;'
+    ana.save(update_fields=["display_name"])
+    page = client.get(f"/badge/{ana.public_id}/").content.decode()
+    assert "<script>alert" not in page
+    parsed = Page(page)
+    assert parsed.one("og:title") == 'Blue Heart badge: "><script>alert(1)</script>&amp;'
+    assert parsed.scripts == ["/static/js/share.js"]
