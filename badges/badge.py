@@ -131,9 +131,11 @@ def png(badge: Badge) -> bytes:
 
 
 # The share image: the badge laid out at 1200 x 630, what Open Graph and Twitter
-# cards show. Bump SHARE_DRAWING when its drawing changes.
+# cards show. Bump SHARE_DRAWING when its drawing changes. Its name column is
+# 680 px wide: the name is drawn at a size that fits badge.LONG_NAME and
+# VERY_LONG_NAME characters across it, squeezed beyond.
 SHARE_SIZE = (1200, 630)
-SHARE_DRAWING = "share-1"
+SHARE_DRAWING = "share-2"
 
 
 def share_svg(badge: Badge) -> str:

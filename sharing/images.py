@@ -24,13 +24,16 @@ from core.shared_pages import content_version
 
 WIDTH, HEIGHT = 1200, 630  # pixels: the size Open Graph and Twitter cards ask for
 # Bump when a share image's drawing changes, so cached images are drawn anew.
-DRAWING_VERSION = "share-1"
+DRAWING_VERSION = "share-2"
 # Kept this long after its last render; its key changes with its content.
 PNG_CACHE_SECONDS = 30 * 24 * 3600
 # A headline longer than this is cut, so it stays legible on the image.
-HEADLINE_CHARS = 70
-# Past this many characters a line of text is squeezed to the image's width.
-LONG_LINE = 32
+HEADLINE_CHARS = 60
+# How many characters fit across the text column (680 px) at each size, at about
+# 0.55 em a character: past the first a line is drawn smaller, past the second
+# it is squeezed to the column (textLength also stretches, so only then).
+NAME_FITS = (14, 22)  # at 80 px, at 56 px
+HEADLINE_FITS = (30, 47)  # at 40 px, at 26 px
 
 
 def _version(*parts: str) -> str:
@@ -103,9 +106,11 @@ def country_image(country: Country, language: str) -> ShareImage:
         context = {
             "font_family": FONT_FAMILY,
             "name": country.code.name,
-            "name_is_long": len(country.code.name) > LONG_LINE / 2,
+            "name_is_long": len(country.code.name) > NAME_FITS[0],
+            "name_is_very_long": len(country.code.name) > NAME_FITS[1],
             "headline": headline,
-            "headline_is_long": len(headline) > LONG_LINE,
+            "headline_is_long": len(headline) > HEADLINE_FITS[0],
+            "headline_is_very_long": len(headline) > HEADLINE_FITS[1],
             "is_launched": country.status == Country.Status.LAUNCHED,
         }
         svg = render_to_string("sharing/country.svg", context)
