@@ -91,11 +91,13 @@ def country_alt(country: Country, headline: str) -> str:
         status = gettext("The Blue Heart Campaign has launched here.")
     else:
         status = gettext("The Blue Heart Campaign is coming here.")
-    return (
-        f"{country.code.name}: {headline} {status}"
-        if headline
-        else f"{country.code.name}. {status}"
-    )
+    if not headline:
+        return f"{country.code.name}. {status}"
+    return gettext("%(country)s: %(headline)s. %(status)s") % {
+        "country": country.code.name,
+        "headline": headline.rstrip(".!"),
+        "status": status,
+    }
 
 
 def country_image(country: Country, language: str) -> ShareImage:

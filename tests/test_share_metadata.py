@@ -135,6 +135,10 @@ def test_it_gives_information_and_country_pages_their_own_title_and_description(
     country = Page(client.get("/pt/countries/pt/").content.decode())
     assert country.one("og:title") == "Portugal junta-se ao Coração Azul"
     assert country.one("og:locale") == "pt_PT"
+    launched = Page(client.get("/countries/es/").content.decode())
+    assert launched.one("og:image:alt") == (
+        "Spain: Spain joins the Blue Heart. The Blue Heart Campaign has launched here."
+    )
 
 
 def test_it_keeps_a_hidden_name_out_of_the_badge_metadata_and_share_image(client):
