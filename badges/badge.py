@@ -128,3 +128,26 @@ def png(badge: Badge) -> bytes:
         image = svg_to_png(svg(badge), PNG_SIZE)
         cache.set(key, image, PNG_CACHE_SECONDS)
     return image
+
+
+# The share image: the badge laid out at 1200 x 630, what Open Graph and Twitter
+# cards show. Bump SHARE_DRAWING when its drawing changes. Its name column is
+# 680 px wide: the name is drawn at a size that fits badge.LONG_NAME and
+# VERY_LONG_NAME characters across it, squeezed beyond.
+SHARE_SIZE = (1200, 630)
+SHARE_DRAWING = "share-2"
+
+
+def share_svg(badge: Badge) -> str:
+    with translation.override(badge.language):
+        return render_to_string("badges/share.svg", context(badge))
+
+
+def share_png(badge: Badge) -> bytes:
+    """The share image drawn once per version, then read from the cache."""
+    key = f"badge:share:{SHARE_DRAWING}:{badge.version}"
+    image = cache.get(key)
+    if image is None:
+        image = svg_to_png(share_svg(badge), *SHARE_SIZE)
+        cache.set(key, image, PNG_CACHE_SECONDS)
+    return image

@@ -28,12 +28,12 @@ FONT_FAMILY = "'Noto Sans', 'Noto Sans Arabic', 'Noto Sans SC', 'Noto Color Emoj
 RENDERER_VERSION = "resvg-py-0.5.0/fonts-1"
 
 
-def svg_to_png(svg: str, size: int) -> bytes:
-    """The SVG drawn as a square PNG, size pixels a side."""
+def svg_to_png(svg: str, size: int, height: int | None = None) -> bytes:
+    """The SVG drawn as a PNG, size pixels wide and height (else size) high."""
     png = resvg_py.svg_to_bytes(
         svg_string=svg,
         width=size,
-        height=size,
+        height=height or size,
         skip_system_fonts=True,
         font_dirs=[str(FONTS_DIR)],
     )

@@ -71,3 +71,9 @@ def svg(request, public_id):
 @require_safe
 def png(request, public_id):
     return _image(request, public_id, "png", "image/png", badges.png)
+
+
+@require_safe
+def share_png(request, public_id):
+    """The badge as a 1200 x 630 share image (Open Graph, Twitter cards)."""
+    return _image(request, public_id, "share", "image/png", badges.share_png)

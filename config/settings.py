@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "pages",
     "pledges",
     "badges",
+    "sharing",
 ]
 
 MIDDLEWARE = [

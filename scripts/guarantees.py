@@ -893,6 +893,62 @@ GUARANTEES = [
         'fill="#1a1a1a">{{ label }}</text>',
         'fill="#1a1a1a">{{ label|safe }}</text>',
     ),
+    Guarantee(
+        "Every page's share card points at a 1200 by 630 PNG that exists, by its absolute address",
+        [
+            "tests/test_share_metadata.py::test_it_points_every_page_at_a_share_image_that_exists",
+        ],
+        "sharing/templatetags/sharing.py",
+        '    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path',
+        "    return path",
+    ),
+    Guarantee(
+        "A hidden name appears nowhere in a badge's share card or share image",
+        [
+            "tests/test_share_metadata.py::test_it_keeps_a_hidden_name_out_of_the_badge_metadata_and_share_image",
+        ],
+        "badges/badge.py",
+        "name=pledge.display_name if pledge.show_publicly else None,",
+        "name=pledge.display_name,",
+    ),
+    Guarantee(
+        "A badge's share image is drawn anew as soon as its name is hidden",
+        [
+            "tests/test_share_metadata.py::test_it_draws_the_share_image_anew_once_a_name_is_hidden",
+        ],
+        "badges/badge.py",
+        'key = f"badge:share:{SHARE_DRAWING}:{badge.version}"',
+        'key = f"badge:share:{SHARE_DRAWING}:{badge.public_id}"',
+    ),
+    Guarantee(
+        "A country's share image is drawn once per content version, and anew when content changes",
+        [
+            "tests/test_share_metadata.py::test_it_renders_a_share_image_once_per_version",
+            "tests/test_share_metadata.py::test_it_draws_a_country_image_anew_once_content_changes",
+        ],
+        "sharing/images.py",
+        'return _version("country", country.iso2, language, content_version() or "unversioned")',
+        'return _version("country", country.iso2, language)',
+    ),
+    Guarantee(
+        "Share links are plain links with their addresses encoded",
+        [
+            "tests/test_share_metadata.py::test_it_shares_by_plain_links_with_encoded_addresses",
+        ],
+        "sharing/links.py",
+        '"https://twitter.com/intent/tweet?" + urlencode({"url": url, "text": text})',
+        'f"https://twitter.com/intent/tweet?url={url}&text={text}"',
+    ),
+    Guarantee(
+        "The Share… button shows only where the browser can share",
+        [
+            "tests/test_browser_share.py::test_it_hides_the_share_button_without_navigator_share",
+            "tests/test_browser_share.py::test_it_shares_the_page_where_the_browser_can",
+        ],
+        "static/js/share.js",
+        'if (typeof navigator.share === "function") {',
+        "if (true) {",
+    ),
 ]
 
 

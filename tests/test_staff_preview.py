@@ -1,7 +1,10 @@
 """A preview is the public page with the draft, marked as a preview, while
 visitors still get what is published; never indexed, never kept by a cache."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from campaign.models import CountryTranslation
@@ -75,3 +78,11 @@ def test_a_spain_moderator_cannot_preview_portugal(client, drafted):
     response = client.get(PREVIEW)
     assert response.status_code == 403
     assert "Rascunho" not in response.content.decode()
+
+
+def test_its_share_links_give_the_public_address(client, drafted):
+    sign_in_as(client, "moderator_pt")
+    page = client.get(PREVIEW).content.decode()
+    public = urlencode({"u": f"{settings.SITE_URL}/pt/countries/pt/"})
+    assert f"sharer.php?{public}" in page
+    assert "%2Fstaff%2F" not in page
