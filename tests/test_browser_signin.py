@@ -43,7 +43,7 @@ def test_it_signs_in_in_portuguese_without_javascript(page, live_server):
     page.goto(live_server.url + "/pt/")
     page.locator("header").get_by_role("link", name="Iniciar sessão").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Iniciar sessão"
-    page.get_by_label("Email").fill("ana@example.org")
+    page.get_by_label("E-mail").fill("ana@example.org")
     page.get_by_role("button", name="Enviar-me um código para iniciar sessão").click()
     page.wait_for_url("**/pt/accounts/login/code/confirm/")
     page.get_by_label("Código").fill("AAAA-AAAA")

@@ -282,4 +282,4 @@ def test_it_shows_a_name_literally_in_the_share_card(client):
     assert "<script>alert" not in page
     parsed = Page(page)
     assert parsed.one("og:title") == 'Blue Heart badge: "><script>alert(1)</script>&amp;'
-    assert parsed.scripts == ["/static/js/share.js"]
+    assert parsed.scripts == ["/static/js/frame.js", "/static/js/share.js"]  # ours only
