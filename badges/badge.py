@@ -18,13 +18,12 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from django_countries import countries
 
-from badges.rendering import FONT_FAMILY, RENDERER_VERSION, svg_to_png
+from badges.rendering import FONT_FAMILY, RENDERER_VERSION, png_once
 from pledges.models import Pledge
 
 PNG_SIZE = 1080  # pixels a side: what social profiles ask for
 # A rendered PNG is kept this long after its last render; its key changes
 # with its content, so it never goes stale, it only goes unused.
-PNG_CACHE_SECONDS = 30 * 24 * 3600
 # A supporter's number only changes in a rare case (an erasure moves a row's
 # time to the start of its day, see Pledge.erase), so an hour is plenty fresh.
 NUMBER_CACHE_SECONDS = 3600
@@ -122,12 +121,7 @@ def svg(badge: Badge) -> str:
 
 def png(badge: Badge) -> bytes:
     """The badge drawn once per version, then read from the cache."""
-    key = f"badge:png:{badge.version}"
-    image = cache.get(key)
-    if image is None:
-        image = svg_to_png(svg(badge), PNG_SIZE)
-        cache.set(key, image, PNG_CACHE_SECONDS)
-    return image
+    return png_once(f"badge:png:{badge.version}", lambda: svg(badge), PNG_SIZE)
 
 
 # The share image: the badge laid out at 1200 x 630, what Open Graph and Twitter
@@ -146,8 +140,4 @@ def share_svg(badge: Badge) -> str:
 def share_png(badge: Badge) -> bytes:
     """The share image drawn once per version, then read from the cache."""
     key = f"badge:share:{SHARE_DRAWING}:{badge.version}"
-    image = cache.get(key)
-    if image is None:
-        image = svg_to_png(share_svg(badge), *SHARE_SIZE)
-        cache.set(key, image, PNG_CACHE_SECONDS)
-    return image
+    return png_once(key, lambda: share_svg(badge), *SHARE_SIZE)

@@ -17,9 +17,11 @@ unjoined. A badge is drawn once per content and then read from the cache
 Anything that draws an SVG (the badge, later the share images) calls svg_to_png.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 
 import resvg_py
+from django.core.cache import cache
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 # The family names in the order a text falls back through them.
@@ -38,3 +40,17 @@ def svg_to_png(svg: str, size: int, height: int | None = None) -> bytes:
         font_dirs=[str(FONTS_DIR)],
     )
     return bytes(png)
+
+
+# Drawn images are kept a month: their keys carry the version of what they show,
+# so a changed name, country or text gets a new key rather than a stale image.
+PNG_CACHE_SECONDS = 30 * 24 * 3600
+
+
+def png_once(key: str, draw_svg: Callable[[], str], size: int, height: int | None = None) -> bytes:
+    """The PNG kept under `key`, drawn from `draw_svg()` only when it is not kept."""
+    image = cache.get(key)
+    if image is None:
+        image = svg_to_png(draw_svg(), size, height)
+        cache.set(key, image, PNG_CACHE_SECONDS)
+    return image

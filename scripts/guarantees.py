@@ -759,10 +759,9 @@ GUARANTEES = [
     Guarantee(
         "A badge PNG is drawn once per content, and again when its content changes",
         ["tests/test_badge.py::test_it_renders_a_png_once_per_content"],
-        "badges/badge.py",
-        "        image = svg_to_png(svg(badge), PNG_SIZE)\n"
+        "badges/rendering.py",
         "        cache.set(key, image, PNG_CACHE_SECONDS)\n",
-        "        image = svg_to_png(svg(badge), PNG_SIZE)\n",
+        "",
     ),
     Guarantee(
         "Supporter numbers follow the order of confirmation, ties by arrival",

@@ -11,13 +11,12 @@ count is left out on purpose: it would make every image stale at once.
 import hashlib
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
-from badges.rendering import FONT_FAMILY, RENDERER_VERSION, svg_to_png
+from badges.rendering import FONT_FAMILY, RENDERER_VERSION, png_once
 from campaign.models import Country
 from core.content_language import choose_translation, fields_of
 from core.shared_pages import content_version
@@ -26,7 +25,6 @@ WIDTH, HEIGHT = 1200, 630  # pixels: the size Open Graph and Twitter cards ask f
 # Bump when a share image's drawing changes, so cached images are drawn anew.
 DRAWING_VERSION = "share-2"
 # Kept this long after its last render; its key changes with its content.
-PNG_CACHE_SECONDS = 30 * 24 * 3600
 # A headline longer than this is cut, so it stays legible on the image.
 HEADLINE_CHARS = 60
 # How many characters fit across the text column (680 px) at each size, at about
@@ -50,12 +48,7 @@ class ShareImage:
     alt: str
 
     def png(self) -> bytes:
-        key = f"share:png:{self.version}"
-        image = cache.get(key)
-        if image is None:
-            image = svg_to_png(self.svg, WIDTH, HEIGHT)
-            cache.set(key, image, PNG_CACHE_SECONDS)
-        return image
+        return png_once(f"share:png:{self.version}", lambda: self.svg, WIDTH, HEIGHT)
 
 
 def site_version(language: str) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image, ImageChops
 
 from badges import badge as badges
+from badges import rendering
 from badges.rendering import svg_to_png
 from pledges.models import Pledge
 from tests.conftest import make_pledge
@@ -224,8 +225,8 @@ def test_it_lets_caches_keep_a_versioned_image_and_revalidate_the_rest(client):
 def test_it_renders_a_png_once_per_content(client, monkeypatch):
     pledge = shown_badge("Ana")
     drawn = []
-    real = badges.svg_to_png
-    monkeypatch.setattr(badges, "svg_to_png", lambda *a: drawn.append(1) or real(*a))
+    real = rendering.svg_to_png
+    monkeypatch.setattr(rendering, "svg_to_png", lambda *a: drawn.append(1) or real(*a))
     client.get(f"/badge/{pledge.public_id}.png")
     client.get(f"/badge/{pledge.public_id}.png")
     assert len(drawn) == 1

@@ -12,8 +12,8 @@ from django.core.cache import cache, caches
 from django.utils import timezone
 from PIL import Image, ImageChops
 
+from badges import rendering
 from core.shared_pages import CONTENT_VERSION_KEY
-from sharing import images as share_images
 from sharing.links import share_links
 from tests import published
 from tests.conftest import make_pledge
@@ -200,8 +200,8 @@ def test_it_draws_a_country_image_anew_once_content_changes(client):
 def test_it_renders_a_share_image_once_per_version(client, monkeypatch):
     site_content()
     drawn = []
-    real = share_images.svg_to_png
-    monkeypatch.setattr(share_images, "svg_to_png", lambda *a: drawn.append(1) or real(*a))
+    real = rendering.svg_to_png
+    monkeypatch.setattr(rendering, "svg_to_png", lambda *a: drawn.append(1) or real(*a))
     for _ in range(3):
         assert client.get("/pt/share/countries/es.png").status_code == 200
         assert client.get("/share/site.png").status_code == 200
