@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args):
-        pass  # the test's output stays the test's
+        # http.server writes every request to stderr; the test's output stays the test's.
+        return
 
 
 @pytest.fixture

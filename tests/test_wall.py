@@ -239,7 +239,6 @@ def explain(queryset) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL plan")
 def test_it_reads_the_partial_index_newest_first_without_sorting():
     now = timezone.now()
     rows = [
