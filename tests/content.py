@@ -3,14 +3,15 @@ made as an editor's saves make them (each a revision), whatever starter
 content the migrations brought."""
 
 import re
+from importlib import import_module
 
 from campaign.models import Country, CountryTranslation
 from core import drafts
 from pages.models import Page, PageTranslation
 
 BASED_ON = re.compile(r'name="based_on" value="(\d*)"')
-# The reason the starter migration (pages 0002) gives its first revisions.
-STARTER_REASON = "Starter content from the campaign's 2021 article"
+# The reason the starter migration gives its first revisions.
+STARTER_REASON = import_module("pages.migrations.0002_starter_content").STARTER_REASON
 
 
 def country(code: str) -> Country:
