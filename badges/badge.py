@@ -11,8 +11,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.cache import cache
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
@@ -22,11 +20,6 @@ from badges.rendering import FONT_FAMILY, RENDERER_VERSION, png_once
 from pledges.models import Pledge
 
 PNG_SIZE = 1080  # pixels a side: what social profiles ask for
-# A rendered PNG is kept this long after its last render; its key changes
-# with its content, so it never goes stale, it only goes unused.
-# A supporter's number only changes in a rare case (an erasure moves a row's
-# time to the start of its day, see Pledge.erase), so an hour is plenty fresh.
-NUMBER_CACHE_SECONDS = 3600
 # Past this many characters a name is drawn smaller, so it stays on the badge.
 LONG_NAME = 18
 # Past this many, it is also squeezed to the badge's width.
@@ -70,26 +63,11 @@ def badge_for(pledge: Pledge) -> Badge:
         pledge_id=pledge.pk,
         public_id=str(pledge.public_id),
         name=pledge.display_name if pledge.show_publicly else None,
-        number=supporter_number(pledge),
+        number=pledge.supporter_number,
         country_code=pledge.country.code,
         confirmed_on=timezone.localdate(pledge.confirmed_at),
         language=translation.get_language(),
     )
-
-
-def supporter_number(pledge: Pledge) -> int:
-    """The pledge's place among confirmed supporters, by (confirmed_at, id):
-    confirmed pledges are never deleted (erasure keeps them, anonymous), so
-    the places before it stay taken."""
-    key = f"badge:number:{pledge.pk}:{pledge.confirmed_at.isoformat()}"
-    number = cache.get(key)
-    if number is None:
-        earlier = Q(confirmed_at__lt=pledge.confirmed_at) | Q(
-            confirmed_at=pledge.confirmed_at, pk__lt=pledge.pk
-        )
-        number = Pledge.objects.confirmed().filter(earlier).count() + 1
-        cache.set(key, number, NUMBER_CACHE_SECONDS)
-    return number
 
 
 def context(badge: Badge) -> dict:

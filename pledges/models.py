@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, models, transaction
 from django.db.models import Q, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -79,6 +80,11 @@ class Pledge(OwedEmail):
 
     # Consent, given on the confirmation page: which wording, and when.
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The supporter's place, drawn once when they confirm (see confirm) and
+    # never changed: erasure keeps it, so nobody's badge number ever moves.
+    supporter_number = models.PositiveBigIntegerField(
+        _("supporter number"), null=True, blank=True, unique=True, editable=False
+    )
     wording_version = models.CharField(_("pledge wording version"), max_length=20, blank=True)
     wants_updates = models.BooleanField(_("wants campaign news"), default=False)
     # The latest news choice (on the confirmation page or on "My pledge"): when
@@ -152,6 +158,7 @@ class Pledge(OwedEmail):
         with transaction.atomic():
             updated = Pledge.objects.filter(pk=self.pk, confirmed_at__isnull=True).update(
                 confirmed_at=now,
+                supporter_number=_next_supporter_number(),
                 display_name=display_name,
                 country=country,
                 wants_updates=wants_updates,
@@ -264,6 +271,7 @@ class Pledge(OwedEmail):
                 "public_id": uuid.uuid4(),
                 "country": current.country.code,
                 "confirmed_at": day,
+                "supporter_number": current.supporter_number,
                 "signed_at": day,
                 "erased_at": _day(now),
             }
@@ -273,6 +281,20 @@ class Pledge(OwedEmail):
                 if not field.primary_key and field.attname not in kept
             }
             Pledge.objects.filter(pk=self.pk).update(**blank, **kept)
+
+
+# PostgreSQL draws numbers from a sequence (pledges/0007): concurrent
+# confirmations never wait for each other, at the cost of a gap when a
+# confirmation fails after drawing its number. SQLite (the embedded default)
+# runs one write at a time, so the next number after the highest is exact.
+SUPPORTER_NUMBER_SEQUENCE = "pledges_pledge_supporter_number_seq"
+
+
+def _next_supporter_number() -> RawSQL:
+    # Constant SQL: nothing from outside reaches it.
+    if connection.vendor == "postgresql":
+        return RawSQL(f"nextval('{SUPPORTER_NUMBER_SEQUENCE}')", ())  # noqa: S611
+    return RawSQL("(SELECT COALESCE(MAX(supporter_number), 0) + 1 FROM pledges_pledge)", ())
 
 
 def _day(moment: datetime) -> datetime:

@@ -764,14 +764,30 @@ GUARANTEES = [
         "",
     ),
     Guarantee(
-        "Supporter numbers follow the order of confirmation, ties by arrival",
+        "Every supporter draws a number when they confirm, in order, even twenty at once",
         [
-            "tests/test_badge.py::test_it_numbers_supporters_in_order_of_confirmation",
-            "tests/test_badge.py::test_it_gives_supporters_confirmed_at_the_same_moment_their_own_numbers",
+            "tests/test_supporter_numbers.py::test_it_numbers_supporters_in_order_of_confirmation",
+            "tests/test_supporter_numbers.py::test_it_gives_twenty_concurrent_confirmations_twenty_numbers_in_a_row",
         ],
-        "badges/badge.py",
-        "confirmed_at=pledge.confirmed_at, pk__lt=pledge.pk",
-        "confirmed_at=pledge.confirmed_at, pk__lt=0",
+        "pledges/models.py",
+        "                supporter_number=_next_supporter_number(),\n",
+        "",
+    ),
+    Guarantee(
+        "A supporter's number never moves or passes to someone else when anyone erases their data",
+        [
+            "tests/test_supporter_numbers.py::test_it_never_moves_a_number_when_a_supporter_erases_their_data"
+        ],
+        "pledges/models.py",
+        '                "supporter_number": current.supporter_number,\n',
+        "",
+    ),
+    Guarantee(
+        "No two supporters share a number",
+        ["tests/test_supporter_numbers.py::test_it_never_gives_two_supporters_the_same_number"],
+        "pledges/migrations/0007_supporter_number.py",
+        "                unique=True,\n",
+        "",
     ),
     Guarantee(
         "A name on a badge is shown literally, markup and entities included",
