@@ -149,6 +149,7 @@ def _pledge_data(pledge: Pledge) -> dict:
         "language": pledge.language,
         "signed_at": _time(pledge.signed_at),
         "confirmed_at": _time(pledge.confirmed_at),
+        "supporter_number": pledge.supporter_number,
         "consents": {
             "pledge": {
                 "given_at": _time(pledge.confirmed_at),

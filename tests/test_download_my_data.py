@@ -67,6 +67,7 @@ def two_supporters(client, sign, ana, bruno, django_capture_on_commit_callbacks)
 def test_it_downloads_exactly_what_we_hold_about_the_supporter(client, two_supporters):
     secret = two_supporters
     pledge = Pledge.objects.get(email="ana@example.org")
+    assert pledge.supporter_number is not None  # the export gives the badge's number
     bruno = Pledge.objects.get(email="bruno@example.org")
     with time_machine.travel(DOWNLOADED, tick=False):
         response = client.get("/my-pledge/my-data.json")
@@ -104,6 +105,7 @@ def test_it_downloads_exactly_what_we_hold_about_the_supporter(client, two_suppo
                 "language": "en",
                 "signed_at": SIGNED,
                 "confirmed_at": CONFIRMED,
+                "supporter_number": pledge.supporter_number,
                 "consents": {
                     "pledge": {"given_at": CONFIRMED, "wording_version": WORDING_VERSION},
                     "campaign_news": {
