@@ -3,6 +3,7 @@ previews, publishing, history and restoring, as for country pages.
 Moderators run their countries, not these pages."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from pages.models import Page, PageTranslation
@@ -34,6 +35,9 @@ def test_an_organiser_writes_previews_and_publishes_a_page(
     assert Client().get(f"/learn/{page.slug}/").status_code == 404  # not published yet
     preview = client.get(f"{edit_path(page)}preview/").content.decode()
     assert "Preview of the draft." in preview and "Blue is calm." in preview
+    # Shared from the preview, it is the public address that travels.
+    public_url = f"{settings.SITE_URL}/learn/{page.slug}/"
+    assert f'<meta property="og:url" content="{public_url}">' in preview
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/staff/pages/{page.slug}/publish/").status_code == 302
     public = Client().get(f"/learn/{page.slug}/").content.decode()

@@ -86,3 +86,4 @@ def test_its_share_links_give_the_public_address(client, drafted):
     public = urlencode({"u": f"{settings.SITE_URL}/pt/countries/pt/"})
     assert f"sharer.php?{public}" in page
     assert "%2Fstaff%2F" not in page
+    assert f'<meta property="og:url" content="{settings.SITE_URL}/pt/countries/pt/">' in page
