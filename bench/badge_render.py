@@ -19,12 +19,18 @@ The other candidates draw the same badge, where they can:
                `pip install cairosvg` to include it); Cairo's text API lays
                out glyph by glyph, without shaping
 
+Then the share images (1200 by 630, what Open Graph and Twitter cards show),
+drawn by the same renderer: the site's, a country's (its template with a
+headline, without the database lookup) and a badge's card; each "render" and
+"cached" as above.
+
 "arabic joined" compares the Arabic name drawn as is with the same letters
 kept apart by zero-width non-joiners: identical pictures mean no shaping, and
 so does a non-joiner drawn as a visible box (no Unicode-aware layout at all).
 
 Ends with RESULT lines:
 RESULT badge_render renderer=resvg first_ms=... render_ms=... cached_ms=...
+RESULT share_render site_ms=... country_ms=... badge_card_ms=... cached_ms=...
 """
 
 import argparse
@@ -141,6 +147,7 @@ def main():
         log(f"  resvg {script:9} render {render:6.1f} ms   cached {hit:5.2f} ms")
     arabic = badges.svg(badge(NAMES["arabic"]))
     apart = arabic.replace(NAMES["arabic"], "\u200c".join(NAMES["arabic"]))
+    shares = share_images(badge, renders=args.renders)
     results["resvg"] = {
         "render": statistics.median(renders),
         "joined": differs(svg_to_png(arabic, badges.PNG_SIZE), svg_to_png(apart, badges.PNG_SIZE)),
@@ -201,7 +208,51 @@ def main():
         f"render_ms={statistics.median(renders):.1f} cached_ms={statistics.median(cached):.2f} "
         f"arabic_joined={'yes' if results['resvg']['joined'] else 'no'}"
     )
+    log(
+        "RESULT share_render "
+        + " ".join(f"{label}_ms={ms:.1f}" for label, ms in shares["render"].items())
+        + f" cached_ms={statistics.median(shares['cached']):.2f}"
+    )
     return 0 if results["resvg"]["joined"] else 1
+
+
+def share_images(badge, *, renders):
+    """Render and cached times of the three kinds of share image."""
+    from django.template.loader import render_to_string
+
+    from badges import badge as badges
+    from badges.rendering import FONT_FAMILY, png_once, svg_to_png
+    from sharing import images
+
+    site = images.site_image("en")
+    country_svg = render_to_string(
+        "sharing/country.svg",
+        {
+            "font_family": FONT_FAMILY,
+            "name": "Portugal",
+            "headline": "Portugal joins the Blue Heart Campaign",
+            "headline_is_long": True,
+            "is_launched": False,
+        },
+    )
+    card = badge(NAMES["latin"], 99)
+    kinds = {
+        "site": (site.svg, lambda: site.png()),
+        "country": (
+            country_svg,
+            lambda: png_once("bench:share:country", lambda: country_svg, *images.SIZE),
+        ),
+        "badge_card": (badges.share_svg(card), lambda: badges.share_png(card)),
+    }
+    figures = {"render": {}, "cached": []}
+    for label, (svg, once) in kinds.items():
+        render = median_ms(svg_to_png, svg, *images.SIZE, renders=renders)
+        once()  # into the cache
+        hit = median_ms(once, renders=renders)
+        figures["render"][label] = render
+        figures["cached"].append(hit)
+        log(f"  share {label:10} render {render:6.1f} ms   cached {hit:5.2f} ms")
+    return figures
 
 
 if __name__ == "__main__":

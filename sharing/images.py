@@ -22,9 +22,9 @@ from core.content_language import choose_translation, fields_of
 from core.shared_pages import content_version
 
 WIDTH, HEIGHT = 1200, 630  # pixels: the size Open Graph and Twitter cards ask for
+SIZE = (WIDTH, HEIGHT)
 # Bump when a share image's drawing changes, so cached images are drawn anew.
 DRAWING_VERSION = "share-2"
-# Kept this long after its last render; its key changes with its content.
 # A headline longer than this is cut, so it stays legible on the image.
 HEADLINE_CHARS = 60
 # How many characters fit across the text column (680 px) at each size, at about
