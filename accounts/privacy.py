@@ -21,6 +21,7 @@ from accounts.models import AccessLog, RoleChange, User
 from accounts.rules import moderated_countries, roles_of
 from campaign.models import LaunchRequest, LaunchSubscription
 from core.mail import forget_outgoing
+from mailings import services as mailings
 from pledges.models import Pledge, PledgeRequest
 
 # The version of the download's layout; bump it when a key changes meaning.
@@ -200,9 +201,13 @@ def erase(user: User, now: datetime | None = None) -> None:
         if address
     }
     with transaction.atomic():
+        pledge_ids = []
         for pledge in pledges_of(user):
+            pledge_ids.append(pledge.pk)
             pledge.erase(now)
         verified = verified_addresses(user)
+        # The mailings they were sent or owed, and their addresses' bounce records.
+        mailings.forget(addresses, pledge_ids)
         PledgeRequest.objects.for_emails(verified).delete()
         _forget_launch_signups(verified)
         # Messages still waiting for any of their addresses (a sign-in code, say).
@@ -267,6 +272,7 @@ def erase_on_behalf(actor: User, pledge: Pledge, now: datetime | None = None) ->
                 erase(owner, now)
             PledgeRequest.objects.for_emails([pledge.email]).delete()
             _forget_launch_signups([pledge.email])
+        mailings.forget([pledge.email], [pledge.pk])
         pledge.erase(now)
 
 

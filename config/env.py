@@ -46,6 +46,34 @@ def env_list(name: str) -> list[str] | None:
     return items
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = _raw(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number from {minimum}, not {value!r}.")
+    return number
+
+
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    items = env_list(name)
+    if items is None:
+        return default
+    try:
+        numbers = sorted({int(item) for item in items})
+    except ValueError:
+        numbers = []
+    if not numbers or numbers[0] < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be a comma-separated list of whole numbers from 1, not {_raw(name)!r}."
+        )
+    return numbers
+
+
 def env_site_url(name: str, default: str) -> str:
     value = env_str(name, default)
     parts = urlsplit(value)

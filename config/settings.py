@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from config.env import (
     CONSOLE_MAILER,
     env_bool,
+    env_int,
+    env_int_list,
     env_list,
     env_site_url,
     env_str,
@@ -84,6 +86,7 @@ INSTALLED_APPS = [
     "pledges",
     "badges",
     "sharing",
+    "mailings",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +206,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pledges.tasks.purge_stale",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Starts scheduled mailings and restarts runs whose tasks were lost (mailings).
+    "sweep-mailings": {
+        "task": "mailings.tasks.sweep",
+        "schedule": schedule(timedelta(seconds=30)),
+    },
+    # Milestones passed since the last check: told once (mailings/milestones.py).
+    "check-milestones": {
+        "task": "mailings.tasks.check_milestones",
+        "schedule": schedule(timedelta(seconds=60)),
+    },
+    # The organisers' weekly digest, Monday morning (once per ISO week).
+    "weekly-digest": {
+        "task": "mailings.tasks.weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=0),
+    },
     # Retention: launch sign-ups never confirmed (as pledges), or left over.
     "purge-launch-signups": {
         "task": "campaign.tasks.purge_launch_signups",
@@ -217,6 +235,17 @@ MAILERS = {
     if _email_url
     else dict(CONSOLE_MAILER)
 }
+# Mailings (mailings/sending.py): bulk mail (updates, milestones, launches) goes
+# at most this fast, over every worker (0: as fast as the workers go; set your
+# provider's limit). A batch is claimed and sent over one connection.
+EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 0)
+EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100, minimum=1)
+# How many batches of one run may be sent at once (by different workers).
+EMAIL_SEND_CHAINS = env_int("EMAIL_SEND_CHAINS", 4, minimum=1)
+# A temporary failure is tried again after this, then twice as long each time.
+EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+# World and country totals whose passing is announced, once each.
+MILESTONES = env_int_list("MILESTONES", [1_000, 10_000, 100_000, 1_000_000])
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Blue Heart <no-reply@{SITE_HOST}>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -31,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("", include("pages.urls")),
     path("", include("badges.urls")),
     path("", include("sharing.urls")),
+    path("", include("mailings.urls")),
     path("my-pledge/", account_views.my_pledge, name="my-pledge"),
     path("my-pledge/badge/", account_views.my_badge, name="my-badge"),
     path("my-pledge/my-data.json", account_views.download_my_data, name="my-data"),

@@ -7,6 +7,7 @@ the work waits in the database for the sweep to hand it out again.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -38,14 +39,46 @@ class _BrokerBreaker:
 broker_breaker = _BrokerBreaker()
 
 
+_in_process = threading.local()
+
+
+def _run_in_process(task, args) -> None:
+    """In-process (development, some tests) there is no broker to fail, and an
+    error the task raises is the task's, not the broker's. A task that queues
+    another (a mailing's next batch) has it run after it returns, not inside
+    it, so a long chain is a loop, not a recursion."""
+    waiting = getattr(_in_process, "waiting", None)
+    if waiting is not None:
+        waiting.append((task, args))
+        return
+    _in_process.waiting = [(task, args)]
+    try:
+        while _in_process.waiting:
+            task, args = _in_process.waiting.pop(0)
+            task.apply_async(args)
+    finally:
+        _in_process.waiting = None
+
+
 def publish(task_name: str, *args) -> bool:
     """Queue the named task; False if the broker is down (the caller's work
     must already be saved, so the sweep can queue it again later)."""
+    return _publish(task_name, args)
+
+
+def publish_later(task_name: str, seconds: float, *args) -> bool:
+    """Queue the named task to run in `seconds`. In-process there is no later:
+    the work stays saved for the sweep (the beat runs only with a worker)."""
+    if celery_app.conf.task_always_eager:
+        logger.info("%s not queued for later: no worker runs in-process", task_name)
+        return False
+    return _publish(task_name, args, countdown=max(0.0, seconds))
+
+
+def _publish(task_name: str, args: tuple, **options) -> bool:
     task = celery_app.tasks[task_name]
     if celery_app.conf.task_always_eager:
-        # In-process (development, some tests): there is no broker to fail, and
-        # an error the task raises is the task's, not the broker's.
-        task.apply_async(args)
+        _run_in_process(task, args)
         return True
     if not broker_breaker.is_open():
         return False
@@ -53,7 +86,7 @@ def publish(task_name: str, *args) -> bool:
         # No publish retries: the work is saved, and a request must not wait on a
         # dead broker. (Set here, not as CELERY_TASK_PUBLISH_RETRY, a name Celery
         # also reads as a deprecated old-style setting and warns about.)
-        task.apply_async(args, retry=False)
+        task.apply_async(args, retry=False, **options)
     except Exception:  # kombu/redis raise many kinds; none may fail the request
         broker_breaker.trip()
         logger.warning(

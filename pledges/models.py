@@ -94,6 +94,9 @@ class Pledge(OwedEmail):
     news_wording_version = models.CharField(
         _("news wording version"), max_length=20, blank=True, default="", db_default=""
     )
+    # Within news (wants_updates): also the news written for the supporter's
+    # country. A narrowing of consent already given, so on until turned off.
+    country_news = models.BooleanField(_("news for my country"), default=True, db_default=True)
     # The owner's choice; badges and walls of supporters will honour it.
     show_publicly = models.BooleanField(_("show name publicly"), default=False, db_default=False)
     # Opt-in to the supporters' wall, asked after confirming; nobody is on it by default.
@@ -220,6 +223,35 @@ class Pledge(OwedEmail):
                 # at once cannot deadlock on each other's counter rows.
                 for code, delta in sorted([(old_country, -1), (country, 1)]):
                     CountShard.objects.add(code, delta)
+        self.refresh_from_db()
+        return True
+
+    def change_email_preferences(
+        self,
+        *,
+        wants_updates: bool,
+        country_news: bool,
+        language: str,
+        wording_version: str,
+        now: datetime,
+    ) -> bool:
+        """The owner's choices from the email preferences page (reached from an
+        email's footer). A new news choice records when, and under which
+        wording. False if the pledge is not (or no longer) confirmed."""
+        with transaction.atomic():
+            current = (
+                Pledge.objects.select_for_update()
+                .confirmed()
+                .filter(pk=self.pk, erased_at__isnull=True)
+                .first()
+            )
+            if current is None:
+                return False
+            changes = {"wants_updates": wants_updates, "country_news": country_news}
+            changes["language"] = language
+            if wants_updates != current.wants_updates:
+                changes |= {"news_changed_at": now, "news_wording_version": wording_version}
+            Pledge.objects.filter(pk=self.pk).update(**changes)
         self.refresh_from_db()
         return True
 

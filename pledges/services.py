@@ -41,6 +41,19 @@ APPLY_TASK = "pledges.tasks.apply_requests"
 SEND_TASK = "pledges.tasks.send_pledge_emails"
 
 
+def confirm_pledge(pledge: Pledge, *, now: datetime | None = None, **submitted) -> bool:
+    """Confirm with what the owner submitted (Pledge.confirm) and, in the same
+    transaction, owe them the welcome email. False if it was confirmed already."""
+    from mailings.services import owe_welcome
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        confirmed = pledge.confirm(**submitted, now=now)
+        if confirmed:
+            owe_welcome(pledge, now)
+    return confirmed
+
+
 def sign_pledge(
     *, display_name: str, email: str, country: str, language: str, now: datetime | None = None
 ) -> None:

@@ -69,7 +69,8 @@ def confirm(request, token):
     if not form.is_valid():
         context = {"form": form, "pledge_text": PLEDGE_TEXT}
         return render(request, "pledges/confirm.html", context, status=400)
-    confirmed = pledge.confirm(
+    confirmed = services.confirm_pledge(
+        pledge,
         **form.cleaned_data,
         language=get_language(),
         wording_version=WORDING_VERSION,
