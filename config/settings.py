@@ -238,12 +238,12 @@ MAILERS = {
 # Mailings (mailings/sending.py): bulk mail (updates, milestones, launches) goes
 # at most this fast, over every worker (0: as fast as the workers go; set your
 # provider's limit). A batch is claimed and sent over one connection.
-EMAIL_RATE_PER_MINUTE = env_int("EMAIL_RATE_PER_MINUTE", 0)
-EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100, minimum=1)
+MAILING_RATE_PER_MINUTE = env_int("MAILING_RATE_PER_MINUTE", 0)
+MAILING_BATCH_SIZE = env_int("MAILING_BATCH_SIZE", 100, minimum=1)
 # How many batches of one run may be sent at once (by different workers).
-EMAIL_SEND_CHAINS = env_int("EMAIL_SEND_CHAINS", 4, minimum=1)
+MAILING_SEND_CHAINS = env_int("MAILING_SEND_CHAINS", 4, minimum=1)
 # A temporary failure is tried again after this, then twice as long each time.
-EMAIL_RETRY_BASE_SECONDS = env_int("EMAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+MAILING_RETRY_BASE_SECONDS = env_int("MAILING_RETRY_BASE_SECONDS", 60, minimum=1)
 # World and country totals whose passing is announced, once each.
 MILESTONES = env_int_list("MILESTONES", [1_000, 10_000, 100_000, 1_000_000])
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Blue Heart <no-reply@{SITE_HOST}>")

@@ -225,7 +225,7 @@ class Suppression(models.Model):
 
 
 class SendPace(models.Model):
-    """The bucket of the bulk send rate (EMAIL_RATE_PER_MINUTE), shared by every
+    """The bucket of the bulk send rate (MAILING_RATE_PER_MINUTE), shared by every
     worker: one row, locked only for the instant a batch takes its tokens."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

@@ -52,7 +52,7 @@ MAX_ATTEMPTS = 6
 
 
 def _batch_size() -> int:
-    return settings.EMAIL_BATCH_SIZE
+    return settings.MAILING_BATCH_SIZE
 
 
 # -- fan-out -----------------------------------------------------------------
@@ -87,7 +87,7 @@ def fan_out(mailing_id: int, now: datetime | None = None) -> int:
         Mailing.objects.filter(pk=mailing.pk, fanned_out_at__isnull=True).update(
             fanned_out_at=now, total=total, progressed_at=now
         )
-    for _ in range(settings.EMAIL_SEND_CHAINS):
+    for _ in range(settings.MAILING_SEND_CHAINS):
         queue.publish(SEND_TASK, mailing.pk)
     return Mailing.objects.get(pk=mailing.pk).total
 
@@ -123,10 +123,10 @@ def add_recipient(mailing: Mailing, now: datetime | None = None, **recipient) ->
 
 
 def take_tokens(wanted: int, now: datetime | None = None) -> tuple[int, float]:
-    """Up to `wanted` sends from the shared rate (EMAIL_RATE_PER_MINUTE; 0 is
+    """Up to `wanted` sends from the shared rate (MAILING_RATE_PER_MINUTE; 0 is
     no limit), or none and how many seconds to wait. The row is locked only
     while its two numbers change."""
-    rate = settings.EMAIL_RATE_PER_MINUTE
+    rate = settings.MAILING_RATE_PER_MINUTE
     if not rate:
         return wanted, 0.0
     now = now or timezone.now()
@@ -148,7 +148,7 @@ def take_tokens(wanted: int, now: datetime | None = None) -> tuple[int, float]:
 
 
 def give_back_tokens(count: int) -> None:
-    if count and settings.EMAIL_RATE_PER_MINUTE:
+    if count and settings.MAILING_RATE_PER_MINUTE:
         SendPace.objects.filter(pk=1).update(tokens=F("tokens") + count)
 
 
@@ -267,7 +267,7 @@ def _suppress(message: EmailMessage, reason: str) -> None:
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=settings.EMAIL_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=settings.MAILING_RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
 
 
 def _record(delivery: Delivery, claim, outcome: str, now: datetime) -> None:
@@ -363,7 +363,7 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             if mailing.fanned_out_at is None:
                 task, copies = FAN_OUT_TASK, 1
             elif Delivery.objects.filter(mailing=mailing).claimable(now).exists():
-                task, copies = SEND_TASK, settings.EMAIL_SEND_CHAINS
+                task, copies = SEND_TASK, settings.MAILING_SEND_CHAINS
             else:
                 finish(mailing, now)
                 continue
