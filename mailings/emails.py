@@ -6,6 +6,8 @@ mailing has no text in it) through the one layout, templates/emails/base.html.
 recipient should no longer get it (mailings.audiences.still_wanted).
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.urls import reverse
@@ -82,6 +84,12 @@ def text_for(mailing: Mailing, language: str) -> MailingText | None:
     return texts.get(language) or texts.get(FALLBACK_LANGUAGE) or next(iter(texts.values()), None)
 
 
+@lru_cache(maxsize=32)
+def _body_html(body: str) -> str:
+    # The same text for every reader of a language: sanitised once per worker.
+    return render_markdown(body, doc_id="update")
+
+
 def update(mailing: Mailing, pledge: Pledge) -> EmailMessage | None:
     text = text_for(mailing, pledge.language)
     if text is None:
@@ -96,7 +104,7 @@ def update(mailing: Mailing, pledge: Pledge) -> EmailMessage | None:
             context={
                 "subject": text.subject,
                 "body_text": text.body,
-                "body_html": render_markdown(text.body, doc_id="update"),
+                "body_html": _body_html(text.body),
                 "text_language": text.language,
                 **links,
             },

@@ -114,7 +114,7 @@ def add_recipient(mailing: Mailing, now: datetime | None = None, **recipient) ->
     delivery = Delivery.objects.create(
         mailing=mailing, created_at=now, next_attempt_at=now, **recipient
     )
-    Mailing.objects.filter(pk=mailing.pk).update(total=F("total") + 1)
+    # No count kept on the mailing's row: every confirmation would queue on it.
     transaction.on_commit(lambda: queue.publish(SEND_TASK, mailing.pk))
     return delivery
 
@@ -171,7 +171,11 @@ def send_batch(
     from mailings import emails
 
     build = build or emails.build
-    mailing = Mailing.objects.filter(pk=mailing_id, state=Mailing.State.SENDING).first()
+    mailing = (
+        Mailing.objects.filter(pk=mailing_id, state=Mailing.State.SENDING)
+        .prefetch_related("texts")
+        .first()
+    )
     if mailing is None or mailing.fanned_out_at is None:
         return {}
     wanted = _batch_size()
@@ -222,6 +226,7 @@ def _send(mailing, claim, ids, build, now) -> dict[str, int]:
             .select_related("pledge", "user", "subscription")
             .order_by("id")
         ):
+            delivery.mailing = mailing  # one copy, with its texts, for the whole batch
             if time.monotonic() - renewed > LEASE.total_seconds() / 3:
                 mine.update(claimed_until=now() + LEASE)
                 renewed = time.monotonic()
