@@ -345,3 +345,22 @@ def test_the_launch_signup_pages_pass_the_audit(page, live_server):
     Country.objects.filter(pk=portugal.pk).update(status=Country.Status.LAUNCHED)
     audit(page, live_server.url + "/countries/pt/notify/")
     assert "has launched" in page.content()
+
+
+def test_the_email_footer_pages_pass_the_audit(page, live_server):
+    from mailings.tokens import make_token
+
+    pledge = make_pledge("ana@example.org", "PT", display_name="Ana Silva", wants_updates=True)
+    token = make_token(pledge.public_id)
+    audit(page, f"{live_server.url}/pt/email-preferences/{token}/")
+    page.get_by_role("button", name="Guardar").click()
+    page.wait_for_load_state()
+    assert "As suas escolhas foram guardadas." in page.content()
+    audit_as_shown(page)
+    audit(page, f"{live_server.url}/unsubscribe/{token}/")
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.wait_for_load_state()
+    assert "You are unsubscribed" in page.content()
+    audit_as_shown(page)
+    audit(page, f"{live_server.url}/es/unsubscribe/not-a-token/")
+    assert "Este enlace ya no funciona" in page.content()
