@@ -2,10 +2,14 @@
 test-send it to yourself, send it now or schedule it, watch it go out.
 
 An organiser writes to anyone; a moderator only to their own countries. The
-audience is not in the URL, so `staff_view` checks only the action; each view
-then opens the update through services.open_update, and every service checks
-the audience again (PermissionDenied: a 403, and nothing saved or sent).
+audience is not in the URL, so `staff_view` checks only the action; then
+`update_view` opens the update (services.open_update), before the method is
+checked, so a moderator learns no more of another country's update than a
+403, as of another country's page. Every service checks the audience again
+(PermissionDenied: a 403, and nothing saved or sent).
 """
+
+from functools import wraps
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
@@ -18,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import staff_view
 from core import editing
@@ -26,7 +31,10 @@ from mailings.models import Mailing
 from mailings.staff_forms import SendForm, SendToMeForm, UpdateForm
 
 ACTION = services.ACTION
+GET = ("GET", "HEAD")
 GET_AND_POST = ("GET", "HEAD", "POST")
+# staff_view lets every method through to update_view, which checks it later.
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 # The preview is the email's own HTML, inline styles and all: let those apply,
 # and nothing else run or load but our images. `sandbox` keeps even a
@@ -42,11 +50,25 @@ PREVIEW_CSP = {
 }
 
 
-def _update(request, update: int) -> Mailing:
-    try:
-        return services.open_update(request.user, update)
-    except Mailing.DoesNotExist:
-        raise Http404 from None
+def update_view(methods: tuple[str, ...] = GET):
+    """A page of one update: the view gets the Mailing, once the actor may
+    open it (404 if there is none, 403 if its audience is not theirs)."""
+
+    def decorator(view):
+        allowed_methods = require_http_methods(list(methods))(view)
+
+        @staff_view(ACTION, methods=ANY_METHOD)
+        @wraps(view)
+        def wrapped(request, update, **kwargs):
+            try:
+                mailing = services.open_update(request.user, update)
+            except Mailing.DoesNotExist:
+                raise Http404 from None
+            return allowed_methods(request, mailing, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 @staff_view(ACTION)
@@ -69,9 +91,8 @@ def update_new(request):
     return redirect("staff:update", update=mailing.pk)
 
 
-@staff_view(ACTION, methods=GET_AND_POST)
-def update(request, update):
-    mailing = _update(request, update)
+@update_view(GET_AND_POST)
+def update(request, mailing):
     if request.method != "POST":
         form = UpdateForm(initial=UpdateForm.initial_for(mailing), actor=request.user)
         return _edit_page(request, mailing, form)
@@ -111,10 +132,9 @@ def _edit_page(request, mailing, form, status=200, send_to_me_form=None, send_fo
 
 
 @never_cache
-@staff_view(ACTION)
+@update_view()
 @csp_override(PREVIEW_CSP)
-def update_preview(request, update, language):
-    mailing = _update(request, update)
+def update_preview(request, mailing, language):
     editing.check_language(language)
     if not mailing.texts.filter(language=language).exists():
         raise Http404
@@ -125,9 +145,8 @@ def update_preview(request, update, language):
     return response
 
 
-@staff_view(ACTION, methods=("POST",))
-def update_send_to_me(request, update):
-    mailing = _update(request, update)
+@update_view(("POST",))
+def update_send_to_me(request, mailing):
     form = SendToMeForm(request.POST, mailing=mailing)
     if not form.is_valid():
         return _edit_page(request, mailing, _form_of(mailing, request), 400, send_to_me_form=form)
@@ -140,9 +159,8 @@ def update_send_to_me(request, update):
     return redirect("staff:update", update=mailing.pk)
 
 
-@staff_view(ACTION, methods=("POST",))
-def update_send(request, update):
-    mailing = _update(request, update)
+@update_view(("POST",))
+def update_send(request, mailing):
     form = SendForm(request.POST)
     if not form.is_valid():
         return _edit_page(request, mailing, _form_of(mailing, request), 400, send_form=form)
@@ -166,9 +184,8 @@ def _form_of(mailing, request):
     return UpdateForm(initial=UpdateForm.initial_for(mailing), actor=request.user)
 
 
-@staff_view(ACTION, methods=("POST",))
-def update_unschedule(request, update):
-    mailing = _update(request, update)
+@update_view(("POST",))
+def update_unschedule(request, mailing):
     if services.unschedule(request.user, mailing):
         messages.success(request, _("The update is a draft again: it will not be sent."))
     else:
@@ -218,9 +235,8 @@ def _progress_text(mailing: Mailing, progress: dict) -> str:
     ) % {"sent": progress["sent"], "total": total}
 
 
-@staff_view(ACTION)
-def update_progress(request, update):
-    mailing = _update(request, update)
+@update_view()
+def update_progress(request, mailing):
     context = {"mailing": mailing, "progress": _progress(mailing)}
     response = render(request, "mailings/staff/progress.html", context)
     # Reloading (the Refresh link, without JavaScript) must show the count now.
@@ -229,8 +245,8 @@ def update_progress(request, update):
 
 
 @never_cache
-@staff_view(ACTION)
-def update_progress_json(request, update):
-    progress = _progress(_update(request, update))
+@update_view()
+def update_progress_json(request, mailing):
+    progress = _progress(mailing)
     keys = ("state", "total", "done", "percent", "text", "polling", "counted")
     return JsonResponse({key: progress[key] for key in keys})
