@@ -125,7 +125,6 @@ def _edit_page(request, mailing, form, status=200, send_to_me_form=None, send_fo
                 ],
                 "send_to_me_form": send_to_me_form or SendToMeForm(mailing=mailing),
                 "send_form": send_form or SendForm(),
-                "progress": _progress(mailing),
             }
         )
     return render(request, "mailings/staff/update.html", context, status=status)
