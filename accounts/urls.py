@@ -13,4 +13,6 @@ urlpatterns = [
     # URL names join this namespace (staff:country, staff:page, …).
     path("countries/", include("campaign.staff_urls")),
     path("pages/", include("pages.staff_urls")),
+    # Campaign updates (organisers, and moderators for their countries).
+    path("updates/", include("mailings.staff_urls")),
 ]

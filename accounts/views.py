@@ -32,6 +32,7 @@ def staff_home(request):
         "can_use_admin": can(user, "use_admin"),
         "can_edit_countries": can(user, "edit_country"),
         "can_edit_pages": can(user, "edit_pages"),
+        "can_send_updates": can(user, "send_updates"),
     }
     return render(request, "accounts/staff/home.html", context)
 

@@ -80,9 +80,18 @@ def save_update(
     return mailing
 
 
-def test_send(actor: User, mailing: Mailing, language: str) -> None:
-    """The update as a supporter reading `language` gets it, to the author's
-    own address only (through the outbox, like every message)."""
+def open_update(actor: User, mailing_id: int) -> Mailing:
+    """The update `actor` asked for by its id: Mailing.DoesNotExist if there is
+    none, PermissionDenied if it is another country's (a moderator learns that
+    it exists, as staff_view's scope tells of a country page, and no more)."""
+    mailing = Mailing.objects.get(pk=mailing_id, kind=Mailing.Kind.UPDATE)
+    check_audience(actor, mailing.country)
+    return mailing
+
+
+def _sample(actor: User, mailing: Mailing, language: str):
+    """The update as a supporter reading `language` gets it, addressed to the
+    actor. The pledge is never saved: its links lead nowhere (a 404)."""
     check_audience(actor, mailing.country)
     sample = Pledge(
         public_id="00000000-0000-0000-0000-000000000000",
@@ -90,7 +99,22 @@ def test_send(actor: User, mailing: Mailing, language: str) -> None:
         display_name=actor.email,
         language=language,
     )
-    message = emails.update(mailing, sample)
+    return emails.update(mailing, sample)
+
+
+def preview_html(actor: User, mailing: Mailing, language: str) -> str | None:
+    """The HTML part of the update a supporter reading `language` gets; None
+    if it has no text at all."""
+    message = _sample(actor, mailing, language)
+    if message is None:
+        return None
+    return next(content for content, mimetype in message.alternatives if mimetype == "text/html")
+
+
+def test_send(actor: User, mailing: Mailing, language: str) -> None:
+    """The update as a supporter reading `language` gets it, to the author's
+    own address only (through the outbox, like every message)."""
+    message = _sample(actor, mailing, language)
     if message is not None:
         with transaction.atomic():
             queue_email(message)

@@ -7,6 +7,7 @@ from importlib import import_module
 
 from campaign.models import Country, CountryTranslation
 from core import drafts
+from mailings.models import Delivery, Mailing, MailingText
 from pages.models import Page, PageTranslation
 
 BASED_ON = re.compile(r'name="based_on" value="(\d*)"')
@@ -70,12 +71,25 @@ def draft_form(translation, **changes) -> dict:
     return {**data, "based_on": drafts.latest_revision_id(translation) or "", **changes}
 
 
+def update(code: str, language: str) -> Mailing:
+    """A draft campaign update for the country's supporters, in `language`."""
+    mailing = Mailing.objects.create(kind=Mailing.Kind.UPDATE, country=code)
+    MailingText.objects.create(
+        mailing=mailing, language=language, subject=f"News {code}", body="Hello."
+    )
+    return mailing
+
+
 def snapshot() -> dict:
-    """Every row of content and every revision kept, to prove nothing changed."""
-    return {
+    """Every row of content and every revision kept, and every campaign update
+    and delivery, to prove nothing changed."""
+    found = {
         model.__name__: (
             list(model.objects.order_by("pk").values_list()),
             model.history.count(),
         )
         for model in (Country, CountryTranslation, Page, PageTranslation)
     }
+    for model in (Mailing, MailingText, Delivery):
+        found[model.__name__] = list(model.objects.order_by("pk").values_list())
+    return found

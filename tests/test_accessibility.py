@@ -12,6 +12,7 @@ from PIL import Image
 
 from campaign.models import Country
 from campaign.tokens import make_launch_token
+from mailings.models import Delivery, Mailing, MailingText
 from pledges import wall
 from pledges.tokens import make_confirm_token
 from tests import content, published
@@ -245,6 +246,56 @@ def test_the_information_page_editor_passes_the_audit(page, live_server):
     for path in ["", "audit-page/", "audit-page/translations/en/", "audit-page/history/"]:
         audit(page, base + path)
     audit(page, base + "audit-page/translations/en/preview/")
+
+
+def test_the_campaign_update_pages_pass_the_audit(page, live_server):
+    signed_in_staff(page, live_server, "organiser")
+    base = live_server.url + "/staff/updates/"
+    audit(page, base + "new/")
+    page.get_by_role("button", name="Save the draft").click()  # no text at all
+    page.wait_for_load_state()
+    assert "Please correct the errors below." in page.content()
+    audit_as_shown(page)
+    page.get_by_label("Country").select_option("PT")
+    page.locator("#id_subject_pt").fill("Novidades")
+    page.locator("#id_body_pt").fill("Olá **a todos**.")
+    page.get_by_role("button", name="Save the draft").click()
+    page.wait_for_url("**/staff/updates/*/")
+    audit_as_shown(page)
+    update = Mailing.objects.get(kind=Mailing.Kind.UPDATE)
+    audit(page, base)
+    audit(page, f"{base}{update.pk}/preview/pt/")
+    assert "<strong>a todos</strong>" in page.content()
+    # Scheduling in the past: the send form with its error.
+    page.goto(f"{base}{update.pk}/")
+    page.get_by_label("At a date and time").check()
+    page.get_by_label("Date and time (UTC)").fill("2020-01-01T09:00")
+    page.get_by_role("button", name="Send the update").click()
+    page.wait_for_load_state()
+    assert "Please choose a time in the future." in page.content()
+    audit_as_shown(page)
+
+
+def test_the_progress_page_passes_the_audit_and_moves_without_reloading(page, live_server):
+    signed_in_staff(page, live_server, "organiser")
+    update = Mailing.objects.create(kind=Mailing.Kind.UPDATE, state=Mailing.State.SENDING)
+    MailingText.objects.create(mailing=update, language="en", subject="News", body="Hello.")
+    deliveries = [
+        Delivery.objects.create(
+            mailing=update, pledge=make_pledge(f"s{n}@example.org", "PT", wants_updates=True)
+        )
+        for n in range(4)
+    ]
+    Mailing.objects.filter(pk=update.pk).update(fanned_out_at=timezone.now(), total=4)
+    audit(page, f"{live_server.url}/staff/updates/{update.pk}/progress/")
+    assert "0 of 4 emails sent (0%)" in page.locator(".progress-text").inner_text()
+    # Two are sent meanwhile: the script shows it, the page is not reloaded.
+    page.evaluate("window.sameDocument = true")
+    Delivery.objects.filter(pk__in=[d.pk for d in deliveries[:2]]).update(state=Delivery.State.SENT)
+    page.locator(".progress-text", has_text="2 of 4 emails sent (50%)").wait_for(timeout=10_000)
+    assert page.locator("progress").evaluate("bar => [bar.value, bar.max]") == [2, 4]
+    assert page.evaluate("window.sameDocument") is True
+    audit_as_shown(page)
 
 
 @pytest.mark.parametrize("confirmed", [True, False], ids=["confirmed", "pending"])

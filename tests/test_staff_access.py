@@ -56,7 +56,13 @@ def arguments() -> dict:
     for code, language in COUNTRIES.items():
         translation = content.country_text(code, language)
         revision = content.drafts.latest_revision_id(translation)
-        found[code] = {"iso2": code.lower(), "language": language, "revision": revision}
+        update = content.update(code, language)
+        found[code] = {
+            "iso2": code.lower(),
+            "language": language,
+            "revision": revision,
+            "update": update.pk,
+        }
     page = content.info_page()
     translation = content.page_text(page, "en")
     found["page"] = {
@@ -73,7 +79,8 @@ def staff_urls(arguments: dict) -> list[StaffURL]:
     urls = []
     for route, name in staff_routes():
         names = ARGUMENT.findall(route)
-        if "iso2" in names:
+        # A campaign update's country is its audience's, not in its URL.
+        if "iso2" in names or "update" in names:
             targets = [(code, arguments[code]) for code in COUNTRIES]
         else:
             targets = [(None, arguments["page"] if names else {})]
@@ -95,6 +102,7 @@ MAY = {
     "manage_roles": {"organiser", "administrator"},
     "edit_country": {"moderator_pt", "moderator_es", "administrator"},
     "edit_pages": {"organiser", "administrator"},
+    "send_updates": {"moderator_pt", "moderator_es", "organiser", "administrator"},
 }
 POST_ONLY = {
     "grant",
@@ -106,6 +114,9 @@ POST_ONLY = {
     "page-publish",
     "page-unpublish",
     "page-restore",
+    "update-test-send",
+    "update-send",
+    "update-unschedule",
 }
 
 
@@ -118,6 +129,8 @@ def action_of(name: str) -> str:
         return "edit_country"
     if name.startswith("page"):
         return "edit_pages"
+    if name.startswith("update"):
+        return "send_updates"
     raise AssertionError(f"a new staff page, {name!r}: say here who may open it")
 
 
@@ -163,6 +176,8 @@ def test_the_matrix_covers_our_pages_and_the_admin(arguments):
     assert f"/staff/pages/{arguments['page']['slug']}/translations/en/" in paths
     names = {url.name for url in urls if url.country == "ES"}
     assert {"country", "country-translation", "country-restore", "country-publish"} <= names
+    assert {"/staff/updates/", "/staff/updates/new/"} <= paths
+    assert {"update", "update-preview", "update-send", "update-progress-json"} <= names
 
 
 @pytest.mark.parametrize("mfa", [False, True], ids=["without-mfa", "with-mfa"])
@@ -203,6 +218,12 @@ def plausible_post(url: StaffURL) -> dict:
         }
     if url.name == "country-translation":
         return {"headline": "Hijacked", "body": "Changed", "based_on": ""}
+    if url.name == "update":
+        return {"country": "ES", "subject_es": "Hijacked", "body_es": "Changed"}
+    if url.name == "update-test-send":
+        return {"language": "es"}
+    if url.name == "update-send":
+        return {"when": "now"}
     return {}
 
 
@@ -215,7 +236,7 @@ def test_a_portugal_moderator_reaches_nothing_of_spain_and_changes_nothing(
     content.country_text("ES", "es", headline="Draft not yet live")
     before = content.snapshot()
     spain = [url for url in staff_urls(arguments) if url.country == "ES"]
-    assert len(spain) == 7
+    assert len(spain) == 14
     for url in spain:
         response = getattr(client, method)(url.path, plausible_post(url))
         assert response.status_code in (403, 404), (method, url, response.status_code)
