@@ -25,7 +25,7 @@ urlpatterns = [
     path("embed/", include("widgets.urls")),
     # The mail provider's tracking webhook, e.g. /webhooks/email/mailgun/tracking/
     # (django-anymail's views and paths; only the configured provider answers).
-    path("webhooks/email/", include("mailings.webhooks")),
+    path("webhooks/email/", include("mailings.webhook_urls")),
 ]
 
 urlpatterns += i18n_patterns(

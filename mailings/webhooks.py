@@ -10,36 +10,18 @@ them over normalized, as the `tracking` signal. Here:
   nothing: the next mailing tries again. Anymail's "bounced" is not always
   permanent, so each provider's own word decides (`is_hard_bounce`).
 
-Only the configured provider's webhook answers, and only with a secret set
-(production requires it): anyone could post to an open one and silence any
-address. The log names the provider and the event, never the address.
+The webhook's URLs are in mailings/webhook_urls.py. The log names the provider
+and the event, never the address.
 """
 
-import functools
 import logging
 
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, tracking
-from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
-from anymail.webhooks.mailgun import MailgunTrackingWebhookView
-from anymail.webhooks.postmark import PostmarkTrackingWebhookView
-from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
-from django.conf import settings
-from django.http import Http404, HttpResponse
-from django.urls import path
 
 from mailings import services
 from mailings.models import Suppression
 
 logger = logging.getLogger(__name__)
-
-# EMAIL_URL's scheme: (the path under /webhooks/email/, as anymail's own URLs
-# name it, and the view).
-TRACKING_VIEWS = {
-    "mailgun": ("mailgun/tracking/", MailgunTrackingWebhookView),
-    "postmark": ("postmark/tracking/", PostmarkTrackingWebhookView),
-    "sendgrid": ("sendgrid/tracking/", SendGridTrackingWebhookView),
-    "ses": ("amazon_ses/tracking/", AmazonSESTrackingWebhookView),
-}
 
 
 def is_hard_bounce(event: AnymailTrackingEvent, esp_name: str) -> bool:
@@ -83,33 +65,3 @@ def on_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) ->
 
 def connect() -> None:
     tracking.connect(on_tracking, dispatch_uid="mailings.webhooks.on_tracking")
-
-
-def _only_when_configured(scheme: str, view):
-    """The view, answering only when EMAIL_URL names this provider and the
-    webhook's secret is set; otherwise 404, as if it were not there. A request
-    without credentials is asked for them (401), as HTTP says and as Amazon SNS
-    needs before it sends them; wrong ones are anymail's to refuse (400)."""
-
-    @functools.wraps(view)  # keeps anymail's csrf_exempt on the view
-    def guarded(request, *args, **kwargs):
-        if scheme != settings.MAIL_PROVIDER or not settings.ANYMAIL.get("WEBHOOK_SECRET"):
-            raise Http404
-        if request.method == "POST" and "authorization" not in request.headers:
-            response = HttpResponse(status=401)
-            response["WWW-Authenticate"] = 'Basic realm="email webhook"'
-            return response
-        return view(request, *args, **kwargs)
-
-    return guarded
-
-
-app_name = "anymail"  # anymail's own names, so its reverse("anymail:…") works too
-urlpatterns = [
-    path(
-        route,
-        _only_when_configured(scheme, view.as_view()),
-        name=f"{route.split('/')[0]}_tracking_webhook",
-    )
-    for scheme, (route, view) in TRACKING_VIEWS.items()
-]
