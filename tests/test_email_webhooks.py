@@ -10,12 +10,15 @@ import json
 import logging
 from pathlib import Path
 from types import SimpleNamespace
+from unittest import mock
 
 import pytest
+import requests
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core.mail import EmailMessage
 from django.test import override_settings
 
+from config.env import parse_email_url
 from mailings import audiences, sending
 from mailings.models import Suppression
 from pledges.models import Pledge
@@ -290,3 +293,51 @@ def test_a_provider_api_error_is_tried_again():
     outcome = sending._send_one(SimpleNamespace(pk=1), build, Refusing(AnymailAPIError("503")))
     assert outcome == sending.Outcome.RETRY
     assert suppressed() == {}
+
+
+def postmark_answers(status: int, body: bytes):
+    """Postmark's API, as requests would return it, without the network."""
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.headers["Content-Type"] = "application/json"
+    response.encoding = "utf-8"
+    return mock.patch.object(requests.Session, "request", return_value=response)
+
+
+# Postmark's answer to a send whose recipients it has marked inactive (as in
+# anymail's tests/test_postmark_backend.py, test_recipients_inactive).
+INACTIVE = (
+    b'{"ErrorCode":406,"Message":"You tried to send to a recipient that has been marked as'
+    b" inactive.\\nFound inactive addresses: hardbounce@example.com.\\nInactive recipients"
+    b' are ones that have generated a hard bounce or a spam complaint."}'
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "outcome", "marked"),
+    [
+        (422, INACTIVE, sending.Outcome.UNDELIVERABLE, {"hardbounce@example.com": "refused"}),
+        (500, b'{"ErrorCode":100,"Message":"Maintenance"}', sending.Outcome.RETRY, {}),
+        (
+            200,
+            b'{"ErrorCode":0,"Message":"OK","MessageID":"b7bc2f4a-e38e-4336-af7d-e6c392c2f817",'
+            b'"SubmittedAt":"2026-11-28T12:00:00Z","To":"HardBounce@example.com"}',
+            sending.Outcome.SENT,
+            {},
+        ),
+    ],
+)
+def test_sending_through_postmark_from_email_url(status, body, outcome, marked):
+    mailer = parse_email_url("EMAIL_URL", "postmark://server-token@?message_stream=broadcast")
+    message = EmailMessage(
+        "Hi", "Hello", "Blue Heart <news@example.org>", ["HardBounce@example.com"]
+    )
+    connection_ = sending._LazyConnection()
+    with override_settings(MAILERS={"default": mailer}), postmark_answers(status, body) as api:
+        assert sending._send_one(SimpleNamespace(pk=1), lambda _: message, connection_) == outcome
+    sent = api.call_args.kwargs
+    assert sent["url"] == "https://api.postmarkapp.com/email"
+    assert sent["headers"]["X-Postmark-Server-Token"] == "server-token"
+    assert json.loads(sent["data"])["MessageStream"] == "broadcast"
+    assert suppressed() == marked
