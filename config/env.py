@@ -200,8 +200,8 @@ def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ImproperlyConfigured(
             f"{name} must look like smtp://user:password@host:587?tls=1 or name a mail "
-            f"provider (mailgun://API_KEY@, postmark://SERVER_TOKEN@, sendgrid://API_KEY@, "
-            f"ses://?region=eu-west-1), not {_without_secrets(value)!r}."
+            f"provider ({', '.join(MAIL_PROVIDER_FORMS.values())}), "
+            f"not {_without_secrets(value)!r}."
         )
     query = parse_qs(parts.query)
     options = {
@@ -222,20 +222,24 @@ def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
 # takes the secret before @ (None: no secret in the URL), and the query
 # parameters it takes, each with its anymail option (required ones marked *).
 MAIL_PROVIDERS = {
-    # mailgun://API_KEY@[API_HOST][?sender_domain=mg.example.org]; API_HOST is
-    # api.mailgun.net (the default) or api.eu.mailgun.net for an EU account.
     "mailgun": ("mailgun", "api_key", {"sender_domain": "sender_domain"}),
-    # postmark://SERVER_TOKEN@[?message_stream=broadcast]
     "postmark": ("postmark", "server_token", {"message_stream": "message_stream"}),
-    # sendgrid://API_KEY@
     "sendgrid": ("sendgrid", "api_key", {}),
-    # ses://?region=eu-west-1[&configuration_set=NAME]; the credentials are
-    # boto3's own: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the instance's role.
     "ses": (
         "amazon_ses",
         None,
         {"region*": "region_name", "configuration_set": "configuration_set_name"},
     ),
+}
+# How each is written, for the messages. Mailgun's host is its API's:
+# api.mailgun.net (the default) or api.eu.mailgun.net for an EU account. SES
+# takes boto3's own credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+# the instance's role.
+MAIL_PROVIDER_FORMS = {
+    "mailgun": "mailgun://API_KEY@[api.eu.mailgun.net][?sender_domain=mg.example.org]",
+    "postmark": "postmark://SERVER_TOKEN@[?message_stream=broadcast]",
+    "sendgrid": "sendgrid://API_KEY@",
+    "ses": "ses://?region=eu-west-1[&configuration_set=NAME]",
 }
 
 
@@ -250,12 +254,7 @@ def mail_provider(mailer: dict) -> str | None:
 def _parse_provider_url(name: str, parts) -> dict:
     scheme = parts.scheme
     module, secret_option, parameters = MAIL_PROVIDERS[scheme]
-    form = {
-        "mailgun": "mailgun://API_KEY@[api.eu.mailgun.net][?sender_domain=mg.example.org]",
-        "postmark": "postmark://SERVER_TOKEN@[?message_stream=broadcast]",
-        "sendgrid": "sendgrid://API_KEY@",
-        "ses": "ses://?region=eu-west-1[&configuration_set=NAME]",
-    }[scheme]
+    form = MAIL_PROVIDER_FORMS[scheme]
 
     def refuse(problem: str) -> ImproperlyConfigured:
         # Never the value: it holds the provider's secret.
