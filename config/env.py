@@ -4,7 +4,10 @@ Every reader refuses a malformed value with a message that names the variable,
 so a typo stops start-up instead of silently running on a default.
 """
 
+import base64
+import binascii
 import os
+import re
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -161,22 +164,44 @@ def redis_neighbour_url(value: str) -> str:
 CONSOLE_MAILER = {"BACKEND": "config.console_email.EmailBackend"}
 
 
+def _without_secrets(value: str) -> str:
+    """The URL for an error message: whatever stands before @ (a password, an
+    API key) is replaced by ***."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return "…" if "@" in value else value
+    netloc, slash, tail = rest.partition("/")
+    netloc, query_sep, query = netloc.partition("?")
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    return f"{scheme}://{netloc}{query_sep}{query}{slash}{tail}"
+
+
 def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
     """smtp://user:pass@host:port, smtps:// (implicit TLS), ?tls=1 for STARTTLS,
-    console:// and memory:// for development and tests (refused in production)."""
-    parts = urlsplit(value)
+    a mail provider (see MAIL_PROVIDERS), console:// and memory:// for
+    development and tests (refused in production)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is not a URL: {_without_secrets(value)!r}.") from None
     if production and parts.scheme in ("console", "memory"):
         raise ImproperlyConfigured(
-            f"{name} must name a mail server (smtp:// or smtps://) when DEBUG is off "
+            f"{name} must name a mail server (smtp:// or smtps://) or a mail provider "
+            f"({', '.join(f'{scheme}://' for scheme in MAIL_PROVIDERS)}) when DEBUG is off "
             f"(production): {parts.scheme}:// is for development and tests."
         )
     if parts.scheme == "console":
         return dict(CONSOLE_MAILER)
     if parts.scheme == "memory":
         return {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if parts.scheme in MAIL_PROVIDERS:
+        return _parse_provider_url(name, parts)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ImproperlyConfigured(
-            f"{name} must look like smtp://user:password@host:587?tls=1, not {value!r}."
+            f"{name} must look like smtp://user:password@host:587?tls=1 or name a mail "
+            f"provider ({', '.join(MAIL_PROVIDER_FORMS.values())}), "
+            f"not {_without_secrets(value)!r}."
         )
     query = parse_qs(parts.query)
     options = {
@@ -189,3 +214,159 @@ def parse_email_url(name: str, value: str, *, production: bool = False) -> dict:
         "timeout": 20,
     }
     return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": options}
+
+
+# -- mail providers (django-anymail) ------------------------------------------
+
+# EMAIL_URL's scheme: the anymail backend, the name of the anymail option that
+# takes the secret before @ (None: no secret in the URL), and the query
+# parameters it takes, each with its anymail option (required ones marked *).
+MAIL_PROVIDERS = {
+    "mailgun": ("mailgun", "api_key", {"sender_domain": "sender_domain"}),
+    "postmark": ("postmark", "server_token", {"message_stream": "message_stream"}),
+    "sendgrid": ("sendgrid", "api_key", {}),
+    "ses": (
+        "amazon_ses",
+        None,
+        {"region*": "region_name", "configuration_set": "configuration_set_name"},
+    ),
+}
+# How each is written, for the messages. Mailgun's host is its API's:
+# api.mailgun.net (the default) or api.eu.mailgun.net for an EU account. SES
+# takes boto3's own credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+# the instance's role.
+MAIL_PROVIDER_FORMS = {
+    "mailgun": "mailgun://API_KEY@[api.eu.mailgun.net][?sender_domain=mg.example.org]",
+    "postmark": "postmark://SERVER_TOKEN@[?message_stream=broadcast]",
+    "sendgrid": "sendgrid://API_KEY@",
+    "ses": "ses://?region=eu-west-1[&configuration_set=NAME]",
+}
+
+
+def mail_provider(mailer: dict) -> str | None:
+    """The EMAIL_URL scheme of a mailer that sends through a provider, else None."""
+    for scheme, (module, _, _) in MAIL_PROVIDERS.items():
+        if mailer.get("BACKEND") == f"anymail.backends.{module}.EmailBackend":
+            return scheme
+    return None
+
+
+def _parse_provider_url(name: str, parts) -> dict:
+    scheme = parts.scheme
+    module, secret_option, parameters = MAIL_PROVIDERS[scheme]
+    form = MAIL_PROVIDER_FORMS[scheme]
+
+    def refuse(problem: str) -> ImproperlyConfigured:
+        # Never the value: it holds the provider's secret.
+        return ImproperlyConfigured(f"{name} must look like {form}: {problem}.")
+
+    if parts.path not in ("", "/") or parts.fragment:
+        raise refuse("it has a path")
+    options: dict = {}
+    has_user = "@" in parts.netloc
+    host = parts.netloc.rsplit("@", 1)[1] if has_user else parts.netloc
+    if secret_option is None:
+        if has_user:
+            raise refuse("credentials come from the AWS environment, not the URL")
+    else:
+        if not has_user:
+            raise refuse("the secret goes before @")
+        if parts.password is not None:
+            raise refuse("the secret goes before @ alone, without a colon")
+        secret = unquote(parts.username or "")
+        if not secret or any(char.isspace() or ord(char) < 32 for char in secret):
+            raise refuse("the secret before @ is empty or holds spaces")
+        options[secret_option] = secret
+    if host:
+        if scheme != "mailgun":
+            raise refuse("it takes no host")
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", host.lower()):
+            raise refuse("the API host must be a host name alone, such as api.eu.mailgun.net")
+        options["api_url"] = f"https://{host.lower()}/v3/"
+    try:
+        query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+    except ValueError:
+        raise refuse("its query after ? is malformed") from None
+    known = {parameter.rstrip("*"): option for parameter, option in parameters.items()}
+    unknown = sorted(set(query) - set(known))
+    if unknown:
+        takes = ", ".join(known) or "nothing"
+        raise refuse(f"it takes {takes} after ?, not {', '.join(unknown)}")
+    for parameter, option in parameters.items():
+        values = query.get(parameter.rstrip("*"), [])
+        if len(values) > 1 or values == [""]:
+            raise refuse(f"{parameter.rstrip('*')} must be given once, not empty")
+        if values:
+            options[option] = values[0]
+        elif parameter.endswith("*"):
+            raise refuse(f"{parameter.rstrip('*')} is required")
+    if scheme == "ses":
+        options = {
+            "client_params": {"region_name": options.pop("region_name")},
+            **options,
+        }
+    return {"BACKEND": f"anymail.backends.{module}.EmailBackend", "OPTIONS": options}
+
+
+# What each provider's tracking webhook checks besides EMAIL_WEBHOOK_SECRET's
+# basic auth: the anymail setting that takes EMAIL_WEBHOOK_SIGNING_KEY, or None
+# where the provider signs nothing that anymail checks.
+WEBHOOK_SIGNING_KEYS = {
+    # Mailgun's "HTTP webhook signing key" (an HMAC over every event).
+    "mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY",
+    # SendGrid's Signed Event Webhook "verification key" (an ECDSA public key, base64).
+    "sendgrid": "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY",
+    "postmark": None,
+    "ses": None,
+}
+
+
+def anymail_settings(
+    provider: str | None,
+    *,
+    secret: str | None,
+    signing_key: str | None,
+    production: bool,
+) -> dict:
+    """settings.ANYMAIL for the provider's tracking webhook: basic auth with
+    `secret` ("user:password"), and the provider's signing key where it signs.
+    Production refuses a provider without them: an open webhook would let
+    anyone mark any address undeliverable. Messages never show either value."""
+    if provider is None:
+        return {}
+    key_setting = WEBHOOK_SIGNING_KEYS[provider]
+    if production:
+        missing = [] if secret else ["EMAIL_WEBHOOK_SECRET"]
+        if provider == "mailgun" and not signing_key:
+            missing.append("EMAIL_WEBHOOK_SIGNING_KEY")
+        if missing:
+            raise ImproperlyConfigured(
+                f"DEBUG is off (production) and EMAIL_URL names {provider}://, so "
+                f"{' and '.join(missing)} must be set (the tracking webhook's "
+                "credentials: without them anyone could report bounces and complaints)."
+            )
+    settings: dict = {}
+    if secret:
+        user, colon, password = secret.partition(":")
+        if not (user and colon and password) or any(c.isspace() for c in secret):
+            raise ImproperlyConfigured(
+                "EMAIL_WEBHOOK_SECRET must be user:password (the webhook's basic auth, "
+                "without spaces); its value is not shown."
+            )
+        settings["WEBHOOK_SECRET"] = secret
+    if signing_key:
+        if key_setting is None:
+            raise ImproperlyConfigured(
+                "EMAIL_WEBHOOK_SIGNING_KEY is for Mailgun and SendGrid, which sign their "
+                f"webhooks; {provider} does not: leave it unset (EMAIL_WEBHOOK_SECRET guards it)."
+            )
+        if provider == "sendgrid":
+            try:
+                base64.b64decode(signing_key, validate=True)
+            except binascii.Error:
+                raise ImproperlyConfigured(
+                    "EMAIL_WEBHOOK_SIGNING_KEY must be SendGrid's verification key as it shows it "
+                    "(base64, without the BEGIN/END lines); its value is not shown."
+                ) from None
+        settings[key_setting] = signing_key
+    return settings

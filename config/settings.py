@@ -14,12 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from config.env import (
     CONSOLE_MAILER,
+    anymail_settings,
     env_bool,
     env_int,
     env_int_list,
     env_list,
     env_site_url,
     env_str,
+    mail_provider,
     parse_database_url,
     parse_email_url,
     parse_redis_url,
@@ -40,7 +42,8 @@ _email_url = env_str("EMAIL_URL")
 _PRODUCTION_REQUIRES = {
     "SECRET_KEY": "it signs sessions and confirmation links",
     "ALLOWED_HOSTS": "the host names the site answers to",
-    "EMAIL_URL": "a mail server, smtp:// or smtps://; console email is for development",
+    "EMAIL_URL": "a mail server (smtp://, smtps://) or provider (mailgun://, postmark://, "
+    "sendgrid://, ses://); console email is for development",
     # Without a broker, tasks run inside the request: SMTP on the signing
     # request, and a response time that tells whether an address already signed.
     "REDIS_URL": "the task broker; without it emails would be sent inside the request",
@@ -87,6 +90,8 @@ INSTALLED_APPS = [
     "badges",
     "sharing",
     "mailings",
+    # Sending through a mail provider, and its tracking webhooks (mailings/webhooks.py).
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +240,17 @@ MAILERS = {
     if _email_url
     else dict(CONSOLE_MAILER)
 }
+# A mail provider in EMAIL_URL (mailgun://, postmark://, sendgrid://, ses://) sends
+# through django-anymail; its scheme here, None for SMTP or the console. Its tracking
+# webhook (mailings/webhooks.py) answers only with EMAIL_WEBHOOK_SECRET set, which
+# production requires, with the provider's signing key where it signs (Mailgun).
+MAIL_PROVIDER = mail_provider(MAILERS["default"])
+ANYMAIL = anymail_settings(
+    MAIL_PROVIDER,
+    secret=env_str("EMAIL_WEBHOOK_SECRET"),
+    signing_key=env_str("EMAIL_WEBHOOK_SIGNING_KEY"),
+    production=not DEBUG,
+)
 # Mailings (mailings/sending.py): bulk mail (updates, milestones, launches) goes
 # at most this fast, over every worker (0: as fast as the workers go; set your
 # provider's limit). A batch is claimed and sent over one connection.

@@ -23,6 +23,9 @@ urlpatterns = [
     path("media/<path:path>", core_views.media, name="media"),
     # The only paths other sites may frame (widgets/views.py).
     path("embed/", include("widgets.urls")),
+    # The mail provider's tracking webhook, e.g. /webhooks/email/mailgun/tracking/
+    # (django-anymail's views and paths; only the configured provider answers).
+    path("webhooks/email/", include("mailings.webhook_urls")),
 ]
 
 urlpatterns += i18n_patterns(

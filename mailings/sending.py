@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage
@@ -255,6 +256,11 @@ def _send_one(delivery: Delivery, build, connection_) -> str:
             _suppress(message, Suppression.Reason.REFUSED)
             return Outcome.UNDELIVERABLE
         return Outcome.RETRY
+    except AnymailRecipientsRefused:
+        # The mail provider refused every recipient (a known bounce, an invalid
+        # address): for good, as an SMTP 5xx. Its API errors are retried below.
+        _suppress(message, Suppression.Reason.REFUSED)
+        return Outcome.UNDELIVERABLE
     except Exception as error:  # the server or the network: try again later
         # Never the address: mail servers quote it in their errors.
         logger.warning("delivery %s not sent: %s; will retry", delivery.pk, type(error).__name__)

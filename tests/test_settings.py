@@ -9,6 +9,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import (
+    anymail_settings,
+    mail_provider,
     parse_database_url,
     parse_email_url,
     parse_redis_url,
@@ -55,6 +57,8 @@ _CONTRACT = {
     "SECRET_KEY",
     "DEBUG",
     "ALLOWED_HOSTS",
+    "EMAIL_WEBHOOK_SECRET",
+    "EMAIL_WEBHOOK_SIGNING_KEY",
 }
 
 
@@ -195,7 +199,186 @@ def test_settings_put_broker_and_cache_in_different_databases():
 
 
 def test_it_uses_mailers_not_the_deprecated_email_settings():
+    import django.conf.global_settings as django_defaults
+
     import config.settings as project_settings
 
     assert "default" in project_settings.MAILERS
-    assert [name for name in vars(project_settings) if name.startswith("EMAIL_")] == []
+    deprecated = {name for name in vars(django_defaults) if name.startswith("EMAIL_")}
+    assert "EMAIL_BACKEND" in deprecated
+    assert deprecated & set(vars(project_settings)) == set()
+
+
+# -- mail providers (django-anymail) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "backend", "options"),
+    [
+        (
+            "mailgun://key-3ax6%2Bxyz@api.eu.mailgun.net?sender_domain=mg.example.org",
+            "anymail.backends.mailgun.EmailBackend",
+            {
+                "api_key": "key-3ax6+xyz",
+                "api_url": "https://api.eu.mailgun.net/v3/",
+                "sender_domain": "mg.example.org",
+            },
+        ),
+        ("mailgun://key-abc@", "anymail.backends.mailgun.EmailBackend", {"api_key": "key-abc"}),
+        (
+            "postmark://0f2c-server-token@",
+            "anymail.backends.postmark.EmailBackend",
+            {"server_token": "0f2c-server-token"},
+        ),
+        (
+            "postmark://tok@?message_stream=broadcast",
+            "anymail.backends.postmark.EmailBackend",
+            {"server_token": "tok", "message_stream": "broadcast"},
+        ),
+        (
+            "sendgrid://SG.ab_c.d-e@",
+            "anymail.backends.sendgrid.EmailBackend",
+            {"api_key": "SG.ab_c.d-e"},
+        ),
+        (
+            "ses://?region=eu-west-1",
+            "anymail.backends.amazon_ses.EmailBackend",
+            {"client_params": {"region_name": "eu-west-1"}},
+        ),
+        (
+            "ses://?region=eu-west-1&configuration_set=blueheart",
+            "anymail.backends.amazon_ses.EmailBackend",
+            {"client_params": {"region_name": "eu-west-1"}, "configuration_set_name": "blueheart"},
+        ),
+    ],
+)
+def test_it_reads_mail_provider_urls_into_anymail_mailers(url, backend, options):
+    mailer = parse_email_url("EMAIL_URL", url, production=True)
+    assert mailer == {"BACKEND": backend, "OPTIONS": options}
+    assert mail_provider(mailer) == url.split(":", 1)[0]
+
+
+def test_smtp_and_the_console_are_no_mail_provider():
+    assert mail_provider(parse_email_url("EMAIL_URL", "smtp://mail.example.org")) is None
+    assert mail_provider(parse_email_url("EMAIL_URL", "console://")) is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mailgun://",  # no key
+        "mailgun://@",  # an empty key
+        "mailgun://topsecret",  # the key where the host goes: no @
+        "mailgun://user:topsecret@",  # a colon: which one is the key?
+        "mailgun://topsecret@api.mailgun.net:8080",  # a port
+        "mailgun://topsecret@api.mailgun.net/v3",  # a path
+        "mailgun://topsecret@?domain=mg.example.org",  # an unknown parameter
+        "mailgun://topsecret@?sender_domain=",  # an empty one
+        "mailgun://topsecret@?sender_domain=a&sender_domain=b",  # twice
+        "postmark://topsecret@api.postmarkapp.com",  # no host for Postmark
+        "postmark://top%20secret@",  # a space in the token
+        "sendgrid://topsecret@?region=eu",
+        "ses://",  # no region
+        "ses://AKIAtopsecret:topsecret@?region=eu-west-1",  # credentials in the URL
+        "ses://email.eu-west-1.amazonaws.com?region=eu-west-1",
+        "sparkpost://topsecret@",  # not a provider we set up
+    ],
+)
+def test_it_refuses_a_malformed_provider_url_without_showing_the_secret(url):
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL") as refused:
+        parse_email_url("EMAIL_URL", url)
+    assert "topsecret" not in str(refused.value)
+
+
+def test_it_refuses_a_malformed_smtp_url_without_showing_the_password():
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL") as refused:
+        parse_email_url("EMAIL_URL", "smtp://me:topsecret@")
+    assert "topsecret" not in str(refused.value)
+
+
+def test_the_webhook_settings_go_where_anymail_reads_them():
+    assert anymail_settings(
+        "mailgun", secret="hooks:pa:ss", signing_key="mg-key", production=True
+    ) == {"WEBHOOK_SECRET": "hooks:pa:ss", "MAILGUN_WEBHOOK_SIGNING_KEY": "mg-key"}
+    assert anymail_settings(
+        "sendgrid", secret="hooks:pass", signing_key="MFkwEwYH+/==", production=True
+    ) == {
+        "WEBHOOK_SECRET": "hooks:pass",
+        "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": "MFkwEwYH+/==",
+    }
+    assert anymail_settings("postmark", secret="hooks:pass", signing_key=None, production=True) == {
+        "WEBHOOK_SECRET": "hooks:pass"
+    }
+    # No provider, no webhook: nothing to guard.
+    assert anymail_settings(None, secret=None, signing_key=None, production=True) == {}
+
+
+@pytest.mark.parametrize(
+    ("provider", "secret", "signing_key", "named"),
+    [
+        ("postmark", "topsecret", None, "EMAIL_WEBHOOK_SECRET"),  # no user:
+        ("postmark", ":topsecret", None, "EMAIL_WEBHOOK_SECRET"),
+        ("postmark", "hooks:", None, "EMAIL_WEBHOOK_SECRET"),
+        ("postmark", "hooks:top secret", None, "EMAIL_WEBHOOK_SECRET"),
+        ("postmark", "hooks:pass", "topsecret", "EMAIL_WEBHOOK_SIGNING_KEY"),  # unsigned
+        ("ses", "hooks:pass", "topsecret", "EMAIL_WEBHOOK_SIGNING_KEY"),
+        ("sendgrid", "hooks:pass", "-----BEGIN topsecret", "EMAIL_WEBHOOK_SIGNING_KEY"),
+    ],
+)
+def test_it_refuses_malformed_webhook_secrets_without_showing_them(
+    provider, secret, signing_key, named
+):
+    with pytest.raises(ImproperlyConfigured, match=named) as refused:
+        anymail_settings(provider, secret=secret, signing_key=signing_key, production=False)
+    assert "topsecret" not in str(refused.value)
+
+
+PROVIDER = PRODUCTION | {
+    "EMAIL_URL": "mailgun://key-topsecret@api.eu.mailgun.net?sender_domain=mg.example.org",
+    "EMAIL_WEBHOOK_SECRET": "hooks:topsecret",
+    "EMAIL_WEBHOOK_SIGNING_KEY": "topsecret-signing-key",
+}
+
+
+@pytest.mark.parametrize(
+    ("email_url", "missing"),
+    [
+        ("postmark://token@", {"EMAIL_WEBHOOK_SECRET"}),
+        ("ses://?region=eu-west-1", {"EMAIL_WEBHOOK_SECRET"}),
+        ("mailgun://key@", {"EMAIL_WEBHOOK_SECRET"}),
+        ("mailgun://key@", {"EMAIL_WEBHOOK_SIGNING_KEY"}),
+    ],
+)
+def test_production_refuses_a_provider_without_its_webhook_credentials(email_url, missing):
+    env = {k: v for k, v in PROVIDER.items() if k not in missing} | {"EMAIL_URL": email_url}
+    result = start(**env)
+    assert result.returncode != 0
+    last_line = result.stderr.splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert f"so {' and '.join(missing)} must be set" in last_line
+
+
+def test_development_takes_a_provider_without_webhook_credentials():
+    result = start_and_print("settings.MAIL_PROVIDER, settings.ANYMAIL", EMAIL_URL="postmark://t@")
+    assert result.stdout.split() == ["postmark", "{}"]
+
+
+def test_production_with_a_provider_starts_and_passes_the_deploy_checks():
+    clean = {k: v for k, v in os.environ.items() if k not in _CONTRACT}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **PROVIDER,
+            "SECRET_KEY": "q8V2-" * 12,
+            "SITE_URL": "https://example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+    assert "topsecret" not in result.stdout + result.stderr
