@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
+from campaign.models import LaunchSubscription
 from core import queue
 from core.models import JobLease
 from mailings.models import Delivery, Mailing, SendPace, Suppression
@@ -187,6 +188,8 @@ def send_batch(
     if mailing.is_bulk:
         give_back_tokens(wanted - len(ids))
     counts = _send(mailing, claim, ids, build, now) if ids else {}
+    if mailing.kind == Mailing.Kind.LAUNCH and ids:
+        _forget_told(ids)
     Mailing.objects.filter(pk=mailing.pk).update(progressed_at=now())
     _carry_on(mailing, now())
     return counts
@@ -290,6 +293,17 @@ def _record(delivery: Delivery, claim, outcome: str, now: datetime) -> None:
         Outcome.UNDELIVERABLE: Delivery.State.UNDELIVERABLE,
     }[outcome]
     mine.update(state=state, claim=None, claimed_until=None, finished_at=now)
+
+
+def _forget_told(ids: list[int]) -> None:
+    """Data minimisation: a launch sign-up is kept only until it has been told
+    (or given up on), so those of this batch whose delivery has finished go
+    now, and their delivery rows with them (on_delete CASCADE); the run still
+    finishes, as only unfinished rows keep it going. One whose delivery is to
+    be retried stays. If this worker dies first, the daily purge deletes them
+    (campaign.services.purge_launch_signups)."""
+    told = Delivery.objects.filter(pk__in=ids).values("subscription_id")
+    LaunchSubscription.objects.filter(pk__in=told).done_with().delete()
 
 
 def _carry_on(mailing: Mailing, now: datetime) -> None:
