@@ -35,9 +35,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # The column goes in 0006: PostgreSQL will not alter a table in the
+        # transaction that deleted rows from it (pending trigger events).
         migrations.RunPython(hand_over_to_the_mailing, migrations.RunPython.noop),
-        migrations.RemoveField(
-            model_name='launchsubscription',
-            name='launch_due_since',
-        ),
     ]
