@@ -28,6 +28,7 @@ from simple_history.models import HistoricalRecords
 
 from core.outbox import OwedEmail
 from core.shared_pages import content_changed
+from mailings.models import Delivery, Mailing
 
 
 class CountryQuerySet(models.QuerySet):
@@ -184,9 +185,6 @@ class LaunchSubscriptionQuerySet(models.QuerySet):
         address is suppressed, or it was confirmed at the very moment of the
         launch, after the fan-out had read the list. (Pending ones have their
         own rule: campaign.services.purge_launch_signups.)"""
-        # Imported here: mailings builds on campaign, not the other way round.
-        from mailings.models import Delivery, Mailing
-
         launch_mailed = Mailing.objects.filter(
             kind=Mailing.Kind.LAUNCH, key=OuterRef("country__code"), fanned_out_at__isnull=False
         )
