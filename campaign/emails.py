@@ -1,6 +1,8 @@
 """One function per launch sign-up email; each renders
 templates/campaign/emails/<name>-subject.txt, -body.txt and -body.html in the
-subscription's language, and returns the message for the outbox to send."""
+subscription's language, and returns the message: the sign-up emails for the
+outbox to send (for_subscription), the launch email for the country's launch
+mailing (mailings.emails.build)."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -44,6 +46,7 @@ def already_subscribed(subscription: LaunchSubscription) -> EmailMessage:
 
 
 def launched(subscription: LaunchSubscription) -> EmailMessage:
+    # One delivery of the country's launch mailing (campaign.services.announce_launch).
     country = subscription.country
     return render_email(
         "campaign/emails/launched",
@@ -57,10 +60,9 @@ def launched(subscription: LaunchSubscription) -> EmailMessage:
 
 
 def for_subscription(subscription: LaunchSubscription) -> EmailMessage | None:
-    """The email the subscription is owed now, or None if nothing needs sending."""
+    """The sign-up email the subscription is owed now, or None if nothing needs
+    sending."""
     due = subscription.email_due
-    if due == LaunchSubscription.EmailDue.LAUNCH:
-        return launched(subscription)
     if due == LaunchSubscription.EmailDue.ALREADY_SUBSCRIBED and subscription.is_confirmed:
         return already_subscribed(subscription)
     if (

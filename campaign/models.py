@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -26,8 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from core.outbox import MAX_ATTEMPTS, OwedEmail
+from core.outbox import OwedEmail
 from core.shared_pages import content_changed
+from mailings.models import Delivery, Mailing
 
 
 class CountryQuerySet(models.QuerySet):
@@ -176,34 +177,19 @@ class LaunchSubscriptionQuerySet(models.QuerySet):
     def for_emails(self, emails: Iterable[str]):
         return _for_emails(self, emails)
 
-    def owe_launch_emails(self, country_ids: Iterable[int], now: datetime) -> int:
-        """Owe one launch email to every confirmed subscription of these
-        (launched) countries that was never owed one. Returns how many.
-
-        `launch_due_since` is set once and never cleared, so a subscription is
-        owed its launch email once, however often this runs: a second run, or
-        one racing this one, finds nothing left to mark (its conditions are all
-        on this table, so PostgreSQL re-checks them on a row another run just
-        marked). Not queued (email_queued_at NULL): the caller hands them out.
-        """
-        return (
-            self.confirmed()
-            .filter(country_id__in=list(country_ids), launch_due_since__isnull=True)
-            .update(
-                launch_due_since=now,
-                email_due=LaunchSubscription.EmailDue.LAUNCH,
-                email_requested_at=now,
-                email_queued_at=None,
-                email_attempts=0,
-            )
-        )
-
     def done_with(self):
-        """Subscriptions whose launch email has gone (or never will): nothing
-        is left to do for them, so their addresses are not kept."""
-        return self.filter(launch_due_since__isnull=False).filter(
-            ~Q(email_due=LaunchSubscription.EmailDue.LAUNCH) | Q(email_attempts__gte=MAX_ATTEMPTS)
+        """Confirmed subscriptions nothing is left to do for, so their addresses
+        are not kept: their country's launch mailing has fanned out (mailings),
+        and no launch email to them is still to go. Its delivery has finished
+        (sent, skipped, failed or undeliverable), or there never was one: the
+        address is suppressed, or it was confirmed at the very moment of the
+        launch, after the fan-out had read the list. (Pending ones have their
+        own rule: campaign.services.purge_launch_signups.)"""
+        launch_mailed = Mailing.objects.filter(
+            kind=Mailing.Kind.LAUNCH, key=OuterRef("country__code"), fanned_out_at__isnull=False
         )
+        still_to_go = Delivery.objects.filter(subscription=OuterRef("pk")).unfinished()
+        return self.confirmed().filter(Exists(launch_mailed)).exclude(Exists(still_to_go))
 
 
 def _for_emails(queryset: models.QuerySet, emails: Iterable[str]) -> models.QuerySet:
@@ -226,7 +212,6 @@ class LaunchSubscription(OwedEmail):
         NONE = "", _("Nothing")
         CONFIRMATION = "confirmation", _("Confirmation link")
         ALREADY_SUBSCRIBED = "already_subscribed", _("Already on the list notice")
-        LAUNCH = "launch", _("Launch announcement")
 
     # The handle the confirmation link carries; the integer key stays inside.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -245,9 +230,6 @@ class LaunchSubscription(OwedEmail):
     # PENDING_KEPT_FOR after it (campaign.services.purge_launch_signups).
     requested_at = models.DateTimeField(_("last asked at"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    # When the launch email became owed; set once, never cleared (see
-    # owe_launch_emails).
-    launch_due_since = models.DateTimeField(_("launch email owed since"), null=True, blank=True)
 
     objects = LaunchSubscriptionQuerySet.as_manager()
 

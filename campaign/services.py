@@ -8,9 +8,11 @@ transaction, and leave a revision naming the actor (core.drafts).
 The launch sign-up mirrors the pledge (pledges/services.py): the web request
 does the same work for every address (one LaunchRequest row, one task);
 whether the address is new, pending or confirmed is decided in the worker,
-where the time it takes tells the visitor nothing. Emails go through
-core.outbox (claim, commit, send, record), so no transaction is open while a
-mail server talks and two senders never send one email.
+where the time it takes tells the visitor nothing. The sign-up emails (the
+confirmation link, "already on the list") go one at a time through core.outbox
+(claim, commit, send, record), so no transaction is open while a mail server
+talks and two senders never send one email. The launch email is a mailing:
+one per country, sent by mailings.sending to every confirmed subscription.
 """
 
 import logging
@@ -18,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +33,8 @@ from campaign.tokens import read_launch_token
 from core import drafts, outbox, queue
 from core.models import JobLease
 from core.shared_pages import content_changed
+from mailings import sending
+from mailings.models import Mailing
 from pledges.services import PENDING_KEPT_FOR, REQUEST_KEPT_FOR
 
 logger = logging.getLogger(__name__)
@@ -101,9 +106,11 @@ def _still_upcoming(country_id: int) -> bool:
 # One statement for a new address and a known one (the unique index on
 # (country, lower(email)) decides which). A pending subscription takes the
 # latest request's language; a confirmed one keeps what its owner confirmed.
-# An email is owed unless one was asked for within RESEND_INTERVAL, and never
-# once the launch email is owed: the confirmation link for a pending address,
-# a note that it is already on the list for a confirmed one.
+# An email is owed unless one was asked for within RESEND_INTERVAL: the
+# confirmation link for a pending address, a note that it is already on the
+# list for a confirmed one. (A request for a launched country never gets here:
+# apply_launch_requests drops it. The launch email is not on this row but in
+# the country's launch mailing, so nothing owed here can take its place.)
 _MERGE = """
 INSERT INTO campaign_launchsubscription AS s (
     public_id, country_id, email, language, created_at, requested_at,
@@ -124,10 +131,7 @@ ON CONFLICT (country_id, lower(email)) DO UPDATE SET
 RETURNING id
 """.format(
     proposal="s.confirmed_at IS NULL AND s.requested_at <= excluded.requested_at",
-    owed=(
-        "s.launch_due_since IS NULL AND "
-        "(s.email_requested_at IS NULL OR s.email_requested_at <= %(resend_before)s)"
-    ),
+    owed="(s.email_requested_at IS NULL OR s.email_requested_at <= %(resend_before)s)",
 )
 
 
@@ -154,16 +158,11 @@ def _merge(request: LaunchRequest, now: datetime) -> int:
 
 
 def send_launch_signup_emails(subscription_ids: list[int]) -> int:
-    """Send what each subscription is owed, over one connection to the mail
-    server; then forget the subscriptions that are done with (their launch
-    email has gone, or never will)."""
-    ids = list(subscription_ids)
-    sent = outbox.deliver_many(LaunchSubscription.objects, ids, emails.for_subscription)
-    # Data minimisation: once told of the launch (or given up on: the address
-    # refused, or failed MAX_ATTEMPTS times), the address is of no more use. If
-    # this worker dies first, the daily purge deletes them.
-    LaunchSubscription.objects.filter(pk__in=ids).done_with().delete()
-    return sent
+    """Send the sign-up email each subscription is owed, over one connection
+    to the mail server."""
+    return outbox.deliver_many(
+        LaunchSubscription.objects, list(subscription_ids), emails.for_subscription
+    )
 
 
 def subscription_for_token(token: str) -> LaunchSubscription:
@@ -193,33 +192,67 @@ def launch_due_countries(now: datetime | None = None) -> list[Country]:
 
 def send_launch_emails(now: datetime | None = None) -> dict[str, int]:
     """The launch job (beat, every 5 minutes): launch the countries whose day
-    has come, owe one launch email to each confirmed subscription of every
-    launched country, and hand what is owed to the workers.
+    has come, and start the launch mailing of every launched country that has
+    none yet.
 
     Never overlaps with itself (a job lease), and sends nothing itself: the
-    workers send, each email under its own claim (core.outbox). A subscription
-    is owed its launch email once (owe_launch_emails), and is deleted once it
-    has gone, so no run, however many and however they race, sends it twice.
+    mailing's fan-out gives each confirmed subscription one Delivery row, and
+    the workers send those (mailings.sending). A country has one launch
+    mailing (announce_launch), so no run, however many and however they race,
+    tells a subscriber twice.
     """
     now = now or timezone.now()
     lease = JobLease.objects.take(LAUNCH_JOB, JOB_LEASE, now)
     if lease is None:
-        return {"launched": 0, "owed": 0, "emails": 0}
+        return {"launched": 0, "mailings": 0}
     try:
         launched = launch_due_countries(now)
-        # A country a moderator launched counts too: its subscribers are told
-        # on the next run. Not before its page is public, where the email leads.
-        launched_ids = Country.objects.published().launched().values_list("pk", flat=True)
-        owed = LaunchSubscription.objects.owe_launch_emails(launched_ids, now)
-        email_ids = _hand_out_emails(now)
+        started = announce_launches(now)
     finally:
         JobLease.objects.release(LAUNCH_JOB, lease)
-    return {"launched": len(launched), "owed": owed, "emails": len(email_ids)}
+    return {"launched": len(launched), "mailings": len(started)}
+
+
+def announce_launches(now: datetime | None = None) -> list[str]:
+    """Start the launch mailing of every launched, published country that has
+    none. A country a moderator launched counts too: it is announced on the
+    job's next run. Not before its page is public, where the email leads.
+    Returns the codes of the countries announced."""
+    now = now or timezone.now()
+    unannounced = (
+        Country.objects.published()
+        .launched()
+        .filter(~Exists(Mailing.objects.filter(kind=Mailing.Kind.LAUNCH, key=OuterRef("code"))))
+    )
+    return [
+        str(code)
+        for code in unannounced.values_list("code", flat=True)
+        if announce_launch(str(code), now)
+    ]
+
+
+def announce_launch(code: str, now: datetime | None = None) -> bool:
+    """Create the country's launch mailing and start it; False if it exists.
+
+    "Once" is the database's: the mailing's (kind, key) is unique, so of two
+    callers that both found it missing only the one that inserted it starts it.
+    """
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            mailing = Mailing.objects.create(
+                kind=Mailing.Kind.LAUNCH, key=code, country=code, created_at=now
+            )
+            sending.start(mailing, now)
+    except IntegrityError:
+        return False  # another run created it first: theirs to send
+    return True
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Hand lost requests and owed emails to the workers (beat, every 30 s).
-    Never overlaps with itself, and sends nothing itself."""
+    """Hand lost requests and owed sign-up emails to the workers (beat, every
+    30 s). Never overlaps with itself, and sends nothing itself. (A launch
+    mailing whose tasks were lost is mailings.sending.sweep's.)"""
     now = now or timezone.now()
     lease = JobLease.objects.take(SWEEP_JOB, JOB_LEASE, now)
     if lease is None:
@@ -265,7 +298,8 @@ def purge_launch_signups(now: datetime | None = None) -> dict[str, int]:
     - subscriptions never confirmed, PENDING_KEPT_FOR after the latest request
       (as pending pledges), or as soon as their country has launched (there is
       nothing left to confirm), unless an email to them is on its way;
-    - subscriptions done with whose deletion after sending was lost;
+    - confirmed subscriptions done with (their launch email has gone, or never
+      will) whose deletion after sending was lost (LaunchSubscription.done_with);
     - requests never applied after REQUEST_KEPT_FOR.
     """
     now = now or timezone.now()

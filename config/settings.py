@@ -190,8 +190,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_outgoing",
         "schedule": schedule(timedelta(seconds=30)),
     },
-    # Launch day: launches the countries whose day has come and hands one launch
-    # email per confirmed subscriber to the workers; it sends nothing itself.
+    # Launch day: launches the countries whose day has come and starts one launch
+    # mailing per launched country (mailings sends it); it sends nothing itself.
     "launch-emails": {
         "task": "campaign.tasks.send_launch_emails",
         "schedule": schedule(timedelta(minutes=5)),

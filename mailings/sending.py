@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
+from campaign.models import LaunchSubscription
 from core import queue
 from core.models import JobLease
 from mailings.models import Delivery, Mailing, SendPace, Suppression
@@ -94,10 +95,9 @@ def fan_out(mailing_id: int, now: datetime | None = None) -> int:
 
 
 def _insert_deliveries(mailing: Mailing, column: str, recipients, now: datetime) -> None:
-    # Named explicitly: how Django names values("pk") in SQL changed ("pk" since 6.x).
-    select, params = (
-        recipients.annotate(recipient_id=F("pk")).values("recipient_id").query.sql_with_params()
-    )
+    # Named here: how Django names a bare values("pk") column differs between
+    # versions (6.1 says "pk"), and the SELECT below reads it by name.
+    select, params = recipients.values(recipient_id=F("pk")).query.sql_with_params()
     table = Delivery._meta.db_table
     # WHERE true: SQLite needs it to read ON CONFLICT after a SELECT. The table,
     # the column and the SELECT are ours; every value is a parameter.
@@ -193,6 +193,8 @@ def send_batch(
     if mailing.is_bulk:
         give_back_tokens(wanted - len(ids))
     counts = _send(mailing, claim, ids, build, now) if ids else {}
+    if mailing.kind == Mailing.Kind.LAUNCH and ids:
+        _forget_told(ids)
     Mailing.objects.filter(pk=mailing.pk).update(progressed_at=now())
     _carry_on(mailing, now())
     return counts
@@ -302,6 +304,17 @@ def _record(delivery: Delivery, claim, outcome: str, now: datetime) -> None:
         Outcome.UNDELIVERABLE: Delivery.State.UNDELIVERABLE,
     }[outcome]
     mine.update(state=state, claim=None, claimed_until=None, finished_at=now)
+
+
+def _forget_told(ids: list[int]) -> None:
+    """Data minimisation: a launch sign-up is kept only until it has been told
+    (or given up on), so those of this batch whose delivery has finished go
+    now, and their delivery rows with them (on_delete CASCADE); the run still
+    finishes, as only unfinished rows keep it going. One whose delivery is to
+    be retried stays. If this worker dies first, the daily purge deletes them
+    (campaign.services.purge_launch_signups)."""
+    told = Delivery.objects.filter(pk__in=ids).values("subscription_id")
+    LaunchSubscription.objects.filter(pk__in=told).done_with().delete()
 
 
 def _carry_on(mailing: Mailing, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """Retention of launch sign-ups (a daily beat job): an address never confirmed
 goes PENDING_KEPT_FOR after it last asked, as a pending pledge does, or as soon
-as its country has launched; one whose launch email went but whose deletion
-was lost goes too; a request never applied goes after a day.
+as its country has launched; one whose launch email went (or never will) but
+whose deletion was lost goes too; a request never applied goes after a day.
 
 Carla asked to hear of Portugal's launch and never confirmed; Ana confirmed."""
 
@@ -15,6 +15,7 @@ from campaign import services
 from campaign.models import Country, LaunchRequest, LaunchSubscription
 from campaign.tasks import purge_launch_signups
 from core import outbox
+from mailings.models import Delivery, Mailing, Suppression
 from pledges.services import PENDING_KEPT_FOR
 from tests.launch import subscribe, upcoming_country
 
@@ -75,17 +76,46 @@ def test_it_leaves_an_address_whose_email_is_on_its_way(portugal):
     assert purge_at(now) == NOTHING
 
 
+def launch_mailing(country: Country, *, fanned_out: bool = True) -> Mailing:
+    """Its launch mailing, as the fan-out left it (no worker here)."""
+    now = timezone.now()
+    return Mailing.objects.create(
+        kind=Mailing.Kind.LAUNCH,
+        key=country.code,
+        country=country.code,
+        state=Mailing.State.SENDING,
+        started_at=now,
+        fanned_out_at=now if fanned_out else None,
+    )
+
+
 def test_it_forgets_a_told_address_whose_deletion_was_lost(portugal):
     ana = subscribe("ana@example.org", portugal)
     bruno = subscribe("bruno@example.org", portugal)
-    now = timezone.now()
-    LaunchSubscription.objects.filter(pk__in=[ana.pk, bruno.pk]).update(
-        launch_due_since=now, email_due=LaunchSubscription.EmailDue.LAUNCH
-    )
-    # Ana's email went and her worker died before deleting her; Bruno's is owed.
-    LaunchSubscription.objects.filter(pk=ana.pk).update(email_due="", email_sent_at=now)
-    assert purge_at(now) == {**NOTHING, "done": 1}
+    dora = subscribe("dora@example.org", portugal)
+    Country.objects.filter(pk=portugal.pk).update(status=Country.Status.LAUNCHED)
+    mailing = launch_mailing(portugal)
+    # Ana's email went and her worker died before deleting her; Bruno's is
+    # still to go; Dora's address bounced before, so the fan-out left her out.
+    Delivery.objects.create(mailing=mailing, subscription=ana, state=Delivery.State.SENT)
+    Delivery.objects.create(mailing=mailing, subscription=bruno)
+    Suppression.objects.create(address="dora@example.org", reason=Suppression.Reason.BOUNCED)
+    assert purge_at(timezone.now()) == {**NOTHING, "done": 2}
     assert list(LaunchSubscription.objects.values_list("email", flat=True)) == ["bruno@example.org"]
+    assert not LaunchSubscription.objects.filter(pk__in=[ana.pk, dora.pk]).exists()
+    # Ana's delivery row went with her; the run goes on for Bruno.
+    assert list(Delivery.objects.values_list("subscription_id", flat=True)) == [bruno.pk]
+
+
+def test_it_keeps_the_confirmed_until_the_launch_mailing_has_fanned_out(portugal):
+    subscribe("ana@example.org", portugal)
+    Country.objects.filter(pk=portugal.pk).update(status=Country.Status.LAUNCHED)
+    # Launched, not yet announced: the next run of the launch job mails her.
+    assert purge_at(timezone.now()) == NOTHING
+    # Announced, its recipients not yet listed: she is about to be.
+    launch_mailing(portugal, fanned_out=False)
+    assert purge_at(timezone.now()) == NOTHING
+    assert LaunchSubscription.objects.filter(email="ana@example.org").exists()
 
 
 def test_it_deletes_requests_never_applied_after_a_day(
