@@ -971,6 +971,54 @@ GUARANTEES = [
         'if (typeof navigator.share === "function") {',
         "if (true) {",
     ),
+    Guarantee(
+        "A moderator writes, opens and sends no update for another country or for everyone",
+        [
+            "tests/test_updates_staff.py::"
+            "test_a_portugal_moderator_opens_nothing_of_a_spanish_update_and_sends_nothing"
+        ],
+        "mailings/services.py",
+        "    if not may_address(actor, country):\n        raise PermissionDenied\n",
+        "    pass\n",
+    ),
+    Guarantee(
+        "An update's test goes to its author only, and sends the update to nobody",
+        ["tests/test_updates_staff.py::test_a_test_send_goes_to_the_author_only"],
+        "mailings/services.py",
+        "            queue_email(message)\n",
+        "            queue_email(message)\n            sending.start(mailing)\n",
+    ),
+    Guarantee(
+        "An update is never scheduled in the past (a typo in the year does not send it now)",
+        ["tests/test_updates_staff.py::test_a_time_in_the_past_or_no_time_is_refused"],
+        "mailings/staff_forms.py",
+        "        elif at <= timezone.now():",
+        "        elif False:",
+    ),
+    Guarantee(
+        "One-click unsubscribe (RFC 8058) works on a bare POST, with no cookie or CSRF token",
+        [
+            "tests/test_email_preferences.py::"
+            "test_it_unsubscribes_at_once_on_a_one_click_post_without_csrf"
+        ],
+        "mailings/views.py",
+        "@csrf_exempt\n",
+        "",
+    ),
+    Guarantee(
+        "Opening an unsubscribe link changes nothing: only its button (a POST) unsubscribes",
+        ["tests/test_email_preferences.py::test_it_changes_nothing_on_a_get"],
+        "mailings/views.py",
+        '    if request.method != "POST":',
+        '    if request.method == "HEAD":',
+    ),
+    Guarantee(
+        "Erasing one's data deletes the mailings' records of them: deliveries and bounces",
+        ["tests/test_delete_my_data.py::test_it_erases_every_trace_and_keeps_the_counts"],
+        "accounts/privacy.py",
+        "        mailings.forget(addresses, pledge_ids)\n",
+        "",
+    ),
 ]
 
 

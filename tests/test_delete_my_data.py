@@ -22,6 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from accounts import privacy
 from accounts import services as account_services
 from accounts.models import AccessLog, Role, RoleChange, RoleGrant, User
+from mailings.models import Delivery, Suppression
 from pledges import counting, services
 from pledges.models import Pledge, PledgeEmail, PledgeRequest
 from pledges.tokens import make_confirm_token
@@ -153,6 +154,10 @@ def test_it_erases_every_trace_and_keeps_the_counts(client, ana_everywhere):
         assert place in found
     assert any(place.startswith("session ") for place in found)
     assert "pledges_pledge.display_name" in everywhere("Ana S.")
+    # Her welcome email's delivery row, and a bounce once recorded for her address.
+    assert Delivery.objects.filter(pledge_id=pledge.pk).exists()
+    Suppression.objects.create(address="ana@example.org", reason=Suppression.Reason.BOUNCED)
+    assert "mailings_suppression.address" in everywhere("ana@example.org")
 
     response = erase_through_the_site(client)
 
@@ -175,6 +180,7 @@ def test_it_erases_every_trace_and_keeps_the_counts(client, ana_everywhere):
     assert anonymous.public_id != pledge.public_id
     assert anonymous.email_due == ""
     assert not PledgeEmail.objects.filter(pledge=pledge).exists()
+    assert not Delivery.objects.filter(pledge_id=pledge.pk).exists()
     assert not PledgeRequest.objects.exists()
     assert not User.objects.filter(pk=user_id).exists()
     assert not Authenticator.objects.filter(user_id=user_id).exists()
