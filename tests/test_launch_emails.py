@@ -305,7 +305,7 @@ def test_an_address_that_never_takes_mail_is_given_up_and_forgotten(
     portugal_waits, celery_worker, smtp_server, settings
 ):
     # Retried at once, not over half an hour: the attempts are what is tested.
-    settings.EMAIL_RETRY_BASE_SECONDS = 0
+    settings.MAILING_RETRY_BASE_SECONDS = 0
     smtp_server(RejectingServer())
     Country.objects.filter(pk=portugal_waits.pk).update(status=Country.Status.LAUNCHED)
     assert send_launch_emails() == {"launched": 0, "mailings": 1}
