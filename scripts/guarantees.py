@@ -1019,6 +1019,16 @@ GUARANTEES = [
         "        mailings.forget(addresses, pledge_ids)\n",
         "",
     ),
+    Guarantee(
+        "Bulk mail goes no faster than MAILING_RATE_PER_MINUTE, over every worker",
+        [
+            "tests/test_send_rate.py::test_it_grants_no_more_than_the_rate_allows",
+            "tests/test_send_rate.py::test_over_a_minute_it_sends_at_most_the_rate_plus_one_batch",
+        ],
+        "mailings/sending.py",
+        "        granted = min(wanted, int(tokens)) if tokens >= enough else 0\n",
+        "        granted = wanted\n",
+    ),
 ]
 
 
