@@ -22,6 +22,7 @@ from accounts.rules import moderated_countries, roles_of
 from campaign.models import LaunchRequest, LaunchSubscription
 from core.mail import forget_outgoing
 from mailings import services as mailings
+from mailings.models import Delivery
 from pledges.models import Pledge, PledgeRequest
 
 # The version of the download's layout; bump it when a key changes meaning.
@@ -165,6 +166,18 @@ def _pledge_data(pledge: Pledge) -> dict:
         "emails_sent": [
             {"kind": email.kind, "sent_at": _time(email.sent_at)}
             for email in sorted(pledge.emails_sent.all(), key=lambda email: email.sent_at)
+        ],
+        # Campaign emails (the welcome, updates, milestones): which, and what became of each.
+        "campaign_emails": [
+            {
+                "kind": delivery.mailing.kind,
+                "state": delivery.state,
+                "queued_at": _time(delivery.created_at),
+                "finished_at": _time(delivery.finished_at),
+            }
+            for delivery in Delivery.objects.filter(pledge_id=pledge.pk)
+            .select_related("mailing")
+            .order_by("created_at", "pk")
         ],
         "email_waiting_to_be_sent": (
             {"kind": pledge.email_due, "requested_at": _time(pledge.email_requested_at)}

@@ -118,6 +118,14 @@ def test_it_downloads_exactly_what_we_hold_about_the_supporter(client, two_suppo
                     {"kind": "confirmation", "sent_at": SIGNED},
                     {"kind": "already_pledged", "sent_at": SIGNED_AGAIN},
                 ],
+                "campaign_emails": [
+                    {
+                        "kind": "welcome",
+                        "state": "queued",  # no worker runs here: it is still owed
+                        "queued_at": CONFIRMED,
+                        "finished_at": None,
+                    }
+                ],
                 "email_waiting_to_be_sent": None,
             }
         ],
