@@ -93,14 +93,16 @@ def fan_out(mailing_id: int, now: datetime | None = None) -> int:
 
 
 def _insert_deliveries(mailing: Mailing, column: str, recipients, now: datetime) -> None:
-    select, params = recipients.values("pk").query.sql_with_params()
+    # Named by us: Django labels a bare values("pk") column "pk" or "id"
+    # depending on its version, and the INSERT must know which.
+    select, params = recipients.values(recipient=F("pk")).query.sql_with_params()
     table = Delivery._meta.db_table
     # WHERE true: SQLite needs it to read ON CONFLICT after a SELECT. The table,
     # the column and the SELECT are ours; every value is a parameter.
     columns = f"mailing_id, {column}, state, created_at, next_attempt_at, attempts"
     sql = (
         f"INSERT INTO {table} ({columns})"  # noqa: S608
-        f" SELECT %s, r.id, %s, %s, %s, 0 FROM ({select}) AS r WHERE true"
+        f" SELECT %s, r.recipient, %s, %s, %s, 0 FROM ({select}) AS r WHERE true"
         " ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
