@@ -1,0 +1,117 @@
+"""A campaign update reaches every supporter who asked for news exactly once,
+in their language, with a one-click unsubscribe that works without a cookie.
+
+On the real stack: Olga the organiser writes the update in English, Spanish
+and Portuguese; 2,000 supporters want news; the Redis broker, a Celery worker
+and an SMTP server on loopback carry it. Pedro confirmed without asking for
+news; Paloma signed and never confirmed."""
+
+import re
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from mailings.models import Delivery
+from pledges.models import Pledge
+from tests.conftest import make_pledge
+from tests.mailing import (
+    SUBJECTS,
+    news_readers,
+    pooled_worker,
+    received_by,
+    send_now,
+    states,
+    wait_until_sent,
+    write_update,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+READERS = 2_000
+UNSUBSCRIBE = re.compile(r"^<(https?://[^>]+/unsubscribe/[^/>]+/)>$")
+
+
+CHAINS = 4
+
+
+@pytest.fixture
+def workers(transactional_db, settings):
+    """Four send chains, each in its own worker thread."""
+    settings.EMAIL_BATCH_SIZE = 100
+    settings.EMAIL_SEND_CHAINS = CHAINS
+    with pooled_worker(CHAINS):
+        yield
+
+
+@pytest.fixture
+def readers():
+    addresses = news_readers(READERS)
+    make_pledge("pedro@example.org", "ES", wants_updates=False)
+    # Unconfirmed, so no consent was ever given, whatever the column says.
+    Pledge.objects.create(
+        display_name="Paloma",
+        email="paloma@example.org",
+        country="ES",
+        language="es",
+        signed_at=timezone.now(),
+        wants_updates=True,
+    )
+    return addresses
+
+
+def test_it_sends_the_update_once_to_each_news_reader_in_their_language(
+    readers, workers, smtp_inbox
+):
+    mailing = write_update()
+    send_now(mailing)
+
+    mailing = wait_until_sent(mailing, timeout=50)
+    smtp_inbox.wait_for(READERS, timeout=5)
+    time.sleep(0.5)  # anything sent twice would have arrived by now
+    assert mailing.total == READERS
+    assert states(mailing) == {Delivery.State.SENT: READERS}
+
+    counts = received_by(smtp_inbox)
+    assert set(counts) == set(readers)
+    assert set(counts.values()) == {1}
+    assert "pedro@example.org" not in counts
+    assert "paloma@example.org" not in counts
+
+    language_of = dict(Pledge.objects.values_list("email", "language"))
+    for recipients, message in smtp_inbox.messages:
+        assert message["Subject"] == SUBJECTS[language_of[recipients[0]]]
+    assert {language_of[recipients[0]] for recipients, _ in smtp_inbox.messages} == set(SUBJECTS)
+
+
+def test_the_one_click_unsubscribe_works_by_post_without_a_cookie_and_not_by_get(
+    settings, celery_worker, smtp_inbox
+):
+    (address,) = news_readers(1, prefix="rosa")
+    mailing = write_update()
+    send_now(mailing)
+    wait_until_sent(mailing, timeout=20)
+    ((recipients, message),) = smtp_inbox.wait_for(1)
+    assert recipients == [address]
+
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = UNSUBSCRIBE.match(message["List-Unsubscribe"])
+    assert link, message["List-Unsubscribe"]
+    assert link.group(1).startswith(settings.SITE_URL)
+    path = urlsplit(link.group(1)).path
+    rosa = Pledge.objects.get(email=address)
+
+    # A mail scanner following the link changes nothing.
+    assert Client(enforce_csrf_checks=True).get(path).status_code == 200
+    rosa.refresh_from_db()
+    assert rosa.wants_updates is True
+
+    # The mail client's one-click POST: no cookie, no CSRF token.
+    response = Client(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    rosa.refresh_from_db()
+    assert rosa.wants_updates is False
