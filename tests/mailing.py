@@ -8,8 +8,10 @@ from datetime import timedelta
 
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
+from django.db.models import Max
 from django.utils import timezone
 
+from accounts.models import User
 from config.celery_app import app as celery_app
 from mailings import services
 from mailings.models import Delivery, Mailing
@@ -45,13 +47,18 @@ def pooled_worker(concurrency: int):
         task_postrun.disconnect(_close_connections_after_task)
 
 
-def news_readers(count: int, *, prefix: str = "reader", start: int = 1, **fields) -> list[str]:
-    """`count` confirmed supporters who want news, their languages in turn
-    en, es, pt; made in one INSERT (confirming each would take minutes).
-    Returns their addresses, in order."""
+def news_readers(
+    count: int = 0, *, prefix: str = "reader", start: int = 1, addresses=None, **fields
+) -> list[str]:
+    """`count` confirmed supporters who want news (or one per address given),
+    their languages in turn en, es, pt; made in one INSERT (confirming each
+    would take minutes). Returns their addresses, in order."""
     now = timezone.now()
-    first_number = start + 10_000_000  # clear of the numbers confirming draws
-    addresses = [f"{prefix}-{n:06d}@example.org" for n in range(start, start + count)]
+    # Far above the numbers confirming draws from its sequence, and above ours.
+    highest = Pledge.objects.aggregate(highest=Max("supporter_number"))["highest"] or 0
+    first_number = max(highest, 10_000_000)
+    if addresses is None:
+        addresses = [f"{prefix}-{n:06d}@example.org" for n in range(start, start + count)]
     Pledge.objects.bulk_create(
         [
             Pledge(
@@ -73,8 +80,9 @@ def news_readers(count: int, *, prefix: str = "reader", start: int = 1, **fields
 
 
 def organiser():
-    """Olga, who may write to every supporter."""
-    return make_persona("organiser")
+    """Olga, who may write to every supporter (made once per test)."""
+    olga = User.objects.filter(email="olga@example.org").first()
+    return olga or make_persona("organiser")
 
 
 def write_update(author=None, *, country: str = "", language: str = "") -> Mailing:
