@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from config.celery_app import app as celery_app
-from mailings import services
+from mailings import sending, services
 from mailings.models import Delivery, Mailing
 from pledges.models import Pledge
 from tests.conftest import _close_connections_after_task
@@ -92,6 +92,27 @@ def write_update(author=None, *, country: str = "", language: str = "") -> Maili
     return services.save_update(
         author, mailing=None, country=country, language=language, texts=texts
     )
+
+
+class Clock:
+    """A clock the test moves: the engine's `now`."""
+
+    def __init__(self):
+        self.at = timezone.now()
+
+    def __call__(self):
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def run_update(clock: Clock) -> Mailing:
+    """Olga's update, started and fanned out by the test itself, no worker."""
+    mailing = write_update()
+    assert sending.start(mailing, clock())
+    assert sending.fan_out(mailing.pk, clock())
+    return mailing
 
 
 def send_now(mailing: Mailing) -> None:

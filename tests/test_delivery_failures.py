@@ -9,15 +9,21 @@ works; Tomás's server is busy once (451); Walter's connection drops once;
 Ursula's address does not exist (550); Vera's mail bounced after the fact."""
 
 import time
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from mailings import sending, services
 from mailings.models import Delivery, Mailing, Suppression
 from tests.conftest import SMTPInbox
-from tests.mailing import news_readers, received_by, send_now, wait_until_sent, write_update
+from tests.mailing import (
+    Clock,
+    news_readers,
+    received_by,
+    run_update,
+    send_now,
+    wait_until_sent,
+    write_update,
+)
 
 ANA = "ana@example.org"
 TOMAS = "tomas@example.org"
@@ -50,17 +56,6 @@ class FussyServer(SMTPInbox):
         return "250 OK"
 
 
-class Clock:
-    def __init__(self):
-        self.at = timezone.now()
-
-    def __call__(self):
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def published(monkeypatch):
     """The tasks the engine queues, kept here: the test runs the batches."""
@@ -75,13 +70,6 @@ def published(monkeypatch):
 def readers(*addresses):
     """Confirmed supporters who want news, at these addresses, in this order."""
     news_readers(addresses=addresses)
-
-
-def run_update(clock: Clock) -> Mailing:
-    mailing = write_update()
-    assert sending.start(mailing, clock())
-    assert sending.fan_out(mailing.pk, clock())
-    return mailing
 
 
 def state_of(mailing, address) -> str:
