@@ -15,12 +15,15 @@ from types import SimpleNamespace
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.utils import timezone
 
 from config.celery_app import app as celery_app
-from mailings import milestones
+from mailings import milestones, sending
 from mailings.models import Delivery, Mailing
+from pledges.forms import WORDING_VERSION
+from pledges.models import Pledge
 from tests.conftest import make_pledge
-from tests.mailing import wait_until_sent
+from tests.mailing import received_by, wait_until_sent
 from tests.staff import make_persona
 from tests.test_race import at_once
 
@@ -120,3 +123,29 @@ def test_organisers_and_the_news_readers_there_are_told(celery_worker, smtp_inbo
         "paulo@example.org": readers_in_portugal,
         "bruno@example.org": ["3 supporters stand with the Blue Heart"],
     }
+
+
+@pytest.mark.django_db
+def test_a_reader_who_turns_off_her_countrys_news_mid_run_is_not_told_its_milestone(
+    smtp_inbox, monkeypatch
+):
+    monkeypatch.setattr(sending.queue, "publish", lambda *args: True)
+    monkeypatch.setattr(sending.queue, "publish_later", lambda *args: True)
+    confirm_in("PT", "ana", "paulo", "rita")
+    milestones.check()
+    portugal = Mailing.objects.get(key="PT:3")
+    sending.fan_out(portugal.pk)
+    assert Delivery.objects.filter(mailing=portugal).count() == 3
+
+    # From the preferences page in her update's footer, after the fan-out.
+    ana = Pledge.objects.get(email="ana@example.org")
+    assert ana.change_email_preferences(
+        wants_updates=True,
+        country_news=False,
+        language="en",
+        wording_version=WORDING_VERSION,
+        now=timezone.now(),
+    )
+    counts = sending.send_batch(portugal.pk)
+    assert counts["skipped"] == 1
+    assert sorted(received_by(smtp_inbox)) == ["paulo@example.org", "rita@example.org"]
