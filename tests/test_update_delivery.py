@@ -14,14 +14,17 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from mailings import sending, services
 from mailings.models import Delivery
 from pledges.models import Pledge
 from tests.conftest import make_pledge
 from tests.mailing import (
     SUBJECTS,
+    Clock,
     news_readers,
     pooled_worker,
     received_by,
+    run_update,
     send_now,
     states,
     wait_until_sent,
@@ -115,3 +118,25 @@ def test_the_one_click_unsubscribe_works_by_post_without_a_cookie_and_not_by_get
     assert response.status_code == 200
     rosa.refresh_from_db()
     assert rosa.wants_updates is False
+
+
+@pytest.mark.django_db
+def test_a_reader_who_unsubscribes_mid_run_gets_nothing_more(settings, smtp_inbox, monkeypatch):
+    settings.EMAIL_BATCH_SIZE = 2
+    monkeypatch.setattr(sending.queue, "publish", lambda *args: True)
+    monkeypatch.setattr(sending.queue, "publish_later", lambda *args: True)
+    first, second, rosa, last = news_readers(4)
+    clock = Clock()
+    mailing = run_update(clock)
+    assert sending.send_batch(mailing.pk, now=clock)["sent"] == 2
+
+    # Rosa's row is queued already; her click comes before its turn.
+    assert services.unsubscribe(Pledge.objects.get(email=rosa))
+    assert sending.send_batch(mailing.pk, now=clock) == {
+        "sent": 1,
+        "skipped": 1,
+        "retry": 0,
+        "undeliverable": 0,
+    }
+    assert set(received_by(smtp_inbox)) == {first, second, last}
+    assert states(mailing) == {Delivery.State.SENT: 3, Delivery.State.SKIPPED: 1}
