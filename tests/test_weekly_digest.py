@@ -16,9 +16,11 @@ from tests.conftest import confirm_as_owner
 from tests.mailing import wait_until_sent
 from tests.staff import make_persona
 
-MONDAY = datetime(2026, 11, 23, 0, 0, 1, tzinfo=UTC)  # 2026-W48 begins
-SUNDAY_NIGHT = datetime(2026, 11, 29, 23, 59, 59, tzinfo=UTC)
-NEXT_MONDAY = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+# The beat's Monday 07:00 in 2026-W49, reporting 2026-W48; a second beat that
+# Sunday night; the next Monday, reporting 2026-W49.
+MONDAY = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+SUNDAY_NIGHT = datetime(2026, 12, 6, 23, 59, 59, tzinfo=UTC)
+NEXT_MONDAY = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
 
 
 def confirmed(name: str, country: str, at: datetime) -> Pledge:
@@ -37,7 +39,9 @@ def confirmed(name: str, country: str, at: datetime) -> Pledge:
 def test_the_beat_asking_twice_in_one_iso_week_makes_one_digest():
     first = digests.queue_weekly_digest(MONDAY)
     assert first is not None
-    assert first.key == "2026-W48"
+    assert first.key == "2026-W48"  # the week it reports, not the one just begun
+    reported = digests.context(first)
+    assert (reported["since"], reported["until"]) == (MONDAY - timedelta(days=7), MONDAY)
     assert digests.queue_weekly_digest(MONDAY + timedelta(minutes=1)) is None
     assert digests.queue_weekly_digest(SUNDAY_NIGHT) is None
     assert list(Mailing.objects.filter(kind=Mailing.Kind.DIGEST).values_list("key", flat=True)) == [
@@ -65,7 +69,7 @@ def test_the_digest_gives_organisers_each_countrys_total_and_the_weeks_new_suppo
 
     ((recipients, message),) = smtp_inbox.wait_for(1)
     assert recipients == ["olga@example.org"]
-    week = digests.week_key(now)
+    week = digests.week_key(now - timedelta(days=7))
     assert message["Subject"] == f"Blue Heart weekly digest {week}: 3 supporters, 2 new"
     text = message.get_body(("plain",)).get_content()
     assert "3 confirmed supporters in all, 2 new this week." in text
