@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, F, Min, OuterRef, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core import queue
@@ -215,6 +215,8 @@ def _claim(mailing: Mailing, count: int, now: datetime) -> tuple[uuid.UUID, list
 
 def _send(mailing, claim, ids, build, now) -> dict[str, int]:
     counts = dict.fromkeys([Outcome.SENT, Outcome.SKIPPED, Outcome.RETRY, Outcome.UNDELIVERABLE], 0)
+    # One mailing and its texts for the whole batch, not two queries per email.
+    prefetch_related_objects([mailing], "texts")
     mine = Delivery.objects.filter(claim=claim, state=Delivery.State.SENDING)
     ours = set(ids)
     renewed = time.monotonic()
@@ -234,6 +236,7 @@ def _send(mailing, claim, ids, build, now) -> dict[str, int]:
                 renewed = time.monotonic()
             if delivery.pk not in ours:
                 continue
+            delivery.mailing = mailing
             outcome = _send_one(delivery, build, connection_)
             _record(delivery, claim, outcome, now())
             counts[outcome] += 1
