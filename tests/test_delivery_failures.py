@@ -56,6 +56,13 @@ class FussyServer(SMTPInbox):
         return "250 OK"
 
 
+class _always(set):
+    """A set that never loses its members: the server is busy every time."""
+
+    def discard(self, item):
+        pass
+
+
 @pytest.fixture
 def published(monkeypatch):
     """The tasks the engine queues, kept here: the test runs the batches."""
@@ -125,13 +132,6 @@ def test_a_temporary_refusal_gives_up_after_the_last_attempt(settings, smtp_serv
     assert mailing.state == Mailing.State.SENT
     # Busy is not missing: a later update tries again.
     assert not Suppression.objects.exists()
-
-
-class _always(set):
-    """A set that never loses its members: the server is busy every time."""
-
-    def discard(self, item):
-        pass
 
 
 @pytest.mark.django_db
