@@ -70,7 +70,8 @@ def still_wanted(delivery) -> bool:
             return True
         if not pledge.wants_updates:
             return False
-        if mailing.kind == Mailing.Kind.UPDATE and mailing.country:
+        # A country's update or milestone: its fan-out asked for country_news too.
+        if mailing.kind in (Mailing.Kind.UPDATE, Mailing.Kind.MILESTONE) and mailing.country:
             return pledge.country_news and pledge.country.code == mailing.country.code
         return True
     if delivery.user_id is not None:

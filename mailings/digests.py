@@ -27,7 +27,9 @@ def queue_weekly_digest(now: datetime | None = None) -> Mailing | None:
         with transaction.atomic():
             mailing = Mailing.objects.create(
                 kind=Mailing.Kind.DIGEST,
-                key=week_key(now),
+                # Named after the week it reports: the beat runs on Monday
+                # morning, when the ISO week of `now` has only just begun.
+                key=week_key(now - WEEK),
                 state=Mailing.State.SCHEDULED,
                 created_at=now,
                 scheduled_for=now,

@@ -224,6 +224,7 @@ def _claim(mailing: Mailing, count: int, now: datetime) -> tuple[uuid.UUID, list
 def _send(mailing, claim, ids, build, now) -> dict[str, int]:
     counts = dict.fromkeys([Outcome.SENT, Outcome.SKIPPED, Outcome.RETRY, Outcome.UNDELIVERABLE], 0)
     mine = Delivery.objects.filter(claim=claim, state=Delivery.State.SENDING)
+    ours = set(ids)
     renewed = time.monotonic()
     connection_ = _LazyConnection()
     try:
@@ -235,7 +236,13 @@ def _send(mailing, claim, ids, build, now) -> dict[str, int]:
             delivery.mailing = mailing  # one copy, with its texts, for the whole batch
             if time.monotonic() - renewed > LEASE.total_seconds() / 3:
                 mine.update(claimed_until=now() + LEASE)
+                # A sender that stalled past its lease may have lost rows to
+                # another, which sends them: sending them too would repeat the
+                # rest of the batch, not just the one email in flight.
+                ours = set(mine.values_list("pk", flat=True))
                 renewed = time.monotonic()
+            if delivery.pk not in ours:
+                continue
             outcome = _send_one(delivery, build, connection_)
             _record(delivery, claim, outcome, now())
             counts[outcome] += 1
