@@ -30,6 +30,10 @@ class Guarantee:
     path: str
     keeps_it: str  # the code that keeps the promise, found exactly once in path
     without: str  # what it becomes when the promise is dropped
+    # Where a promise is kept twice on purpose (checked when a mailing fans out and
+    # again when each email is built, say): the other places, (path, keeps_it,
+    # without), all dropped together with the first.
+    also: tuple[tuple[str, str, str], ...] = ()
 
 
 GUARANTEES = [
@@ -1029,6 +1033,108 @@ GUARANTEES = [
         "        granted = min(wanted, int(tokens)) if tokens >= enough else 0\n",
         "        granted = wanted\n",
     ),
+    Guarantee(
+        "An update reaches each news reader once, in their language, with four senders at once",
+        [
+            "tests/test_update_delivery.py::"
+            "test_it_sends_the_update_once_to_each_news_reader_in_their_language"
+        ],
+        "mailings/sending.py",
+        "            Delivery.objects.select_for_update(skip_locked=True)\n",
+        "            Delivery.objects\n",
+    ),
+    Guarantee(
+        "Only supporters who asked for news get an update (checked at fan-out and at send)",
+        [
+            "tests/test_update_delivery.py::"
+            "test_it_sends_the_update_once_to_each_news_reader_in_their_language"
+        ],
+        "mailings/audiences.py",
+        "        wants_updates=True, erased_at__isnull=True, email__isnull=False\n",
+        "        erased_at__isnull=True, email__isnull=False\n",
+        also=(
+            (
+                "mailings/audiences.py",
+                "        if not pledge.wants_updates:\n            return False\n",
+                "",
+            ),
+        ),
+    ),
+    Guarantee(
+        "A worker killed mid-run loses nobody: its rows are claimed again once its lease ends",
+        [
+            "tests/test_worker_killed.py::"
+            "test_a_killed_worker_loses_nobody_and_repeats_at_most_its_emails_in_flight"
+        ],
+        "mailings/models.py",
+        "            | Q(state=Delivery.State.SENDING, claimed_until__lte=now)\n",
+        "",
+    ),
+    Guarantee(
+        "A sender back from a freeze sends none of the rows another sender took over",
+        ["tests/test_hung_sender.py"],
+        "mailings/sending.py",
+        "            if delivery.pk not in ours:\n                continue\n",
+        "",
+    ),
+    Guarantee(
+        "A temporary mail failure is tried again after a backoff, then sent",
+        [
+            "tests/test_delivery_failures.py::"
+            "test_a_temporary_refusal_is_tried_again_after_the_backoff_and_then_sent"
+        ],
+        "mailings/sending.py",
+        "    if outcome == Outcome.RETRY and delivery.attempts < MAX_ATTEMPTS:\n",
+        "    if False:\n",
+    ),
+    Guarantee(
+        "A permanent refusal is never retried, and the address is skipped from then on",
+        [
+            "tests/test_delivery_failures.py::"
+            "test_a_permanent_refusal_is_not_tried_again_and_the_next_update_skips_it"
+        ],
+        "mailings/sending.py",
+        "        if message is not None and codes and all(500 <= code < 600 for code in codes):\n",
+        "        if False:\n",
+    ),
+    Guarantee(
+        "A hard bounce or complaint the provider reports keeps every later email from the address",
+        [
+            "tests/test_delivery_failures.py::"
+            "test_a_bounce_reported_later_keeps_the_next_update_from_the_address",
+            "tests/test_email_webhooks.py::test_a_mailgun_permanent_failure_marks_the_address_bounced",
+        ],
+        "mailings/services.py",
+        "    Suppression.objects.bulk_create(\n"
+        "        [Suppression(address=address.lower(), reason=reason, created_at=now)],\n"
+        "        ignore_conflicts=True,\n"
+        "    )\n",
+        "",
+    ),
+    Guarantee(
+        "Each milestone is announced once, even when two checks see it crossed together",
+        [
+            "tests/test_milestones.py::"
+            "test_concurrent_checks_make_each_milestone_once_and_only_its_maker_starts_it"
+        ],
+        "mailings/migrations/0001_initial.py",
+        "        migrations.AddConstraint(\n"
+        "            model_name='mailing',\n"
+        "            constraint=models.UniqueConstraint(condition=models.Q(('key', ''), "
+        "_negated=True), fields=('kind', 'key'), name='mailings_mailing_once'),\n"
+        "        ),\n",
+        "",
+    ),
+    Guarantee(
+        "Confirming owes one welcome email; the link opened again owes none",
+        [
+            "tests/test_welcome_email.py::"
+            "test_confirming_owes_one_welcome_and_opening_the_link_owes_none"
+        ],
+        "pledges/services.py",
+        "        if confirmed:\n            owe_welcome(pledge, now)\n",
+        "        owe_welcome(pledge, now)\n",
+    ),
 ]
 
 
@@ -1044,18 +1150,27 @@ def run_tests(tests: list[str]) -> bool:
 
 
 def check(guarantee: Guarantee) -> str:
-    path = ROOT / guarantee.path
-    original = path.read_text()
-    found = original.count(guarantee.keeps_it)
-    if found != 1:
-        return f"STALE: the code that keeps it was found {found} times in {guarantee.path}"
+    places = [(guarantee.path, guarantee.keeps_it, guarantee.without), *guarantee.also]
+    originals = {}
+    for relative, keeps_it, _without in places:
+        path = ROOT / relative
+        text = originals.setdefault(path, path.read_text())
+        found = text.count(keeps_it)
+        if found != 1:
+            return f"STALE: the code that keeps it was found {found} times in {relative}"
     if not run_tests(guarantee.tests):
         return "FAILS even with the code in place"
     try:
-        path.write_text(original.replace(guarantee.keeps_it, guarantee.without))
+        changed = dict(originals)
+        for relative, keeps_it, without in places:
+            path = ROOT / relative
+            changed[path] = changed[path].replace(keeps_it, without)
+        for path, text in changed.items():
+            path.write_text(text)
         caught = not run_tests(guarantee.tests)
     finally:
-        path.write_text(original)
+        for path, text in originals.items():
+            path.write_text(text)
     return "caught" if caught else "MISSED: the tests still pass without it"
 
 
