@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mailings.tasks.weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=7, minute=0),
     },
+    # Retention: the record of each campaign email, 90 days after it went.
+    "purge-deliveries": {
+        "task": "mailings.tasks.purge_deliveries",
+        "schedule": crontab(hour=3, minute=37),
+    },
     # Retention: launch sign-ups never confirmed (as pledges), or left over.
     "purge-launch-signups": {
         "task": "campaign.tasks.purge_launch_signups",

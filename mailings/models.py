@@ -55,6 +55,9 @@ class Mailing(models.Model):
     # Set once every recipient has a Delivery row: from then on `total` is exact.
     fanned_out_at = models.DateTimeField(null=True, blank=True)
     total = models.PositiveIntegerField(default=0)
+    # Emails the mail server took, counted batch by batch: the figure outlives
+    # the Delivery rows, which are deleted DELIVERIES_KEPT_FOR after they finish.
+    sent = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The last time a batch finished: the sweep restarts a run that stopped moving.
     progressed_at = models.DateTimeField(null=True, blank=True)

@@ -51,6 +51,15 @@ STALL = timedelta(seconds=60)
 SWEEP_LEASE = timedelta(minutes=2)
 # Temporary failures: tried again after 1, 2, 4, 8, 16 minutes, then given up.
 MAX_ATTEMPTS = 6
+# Which emails someone was sent is theirs: a finished row is kept this long
+# (to answer "did it reach me?"), then only the mailing's counts remain.
+DELIVERIES_KEPT_FOR = timedelta(days=90)
+FINISHED = [
+    Delivery.State.SENT,
+    Delivery.State.SKIPPED,
+    Delivery.State.FAILED,
+    Delivery.State.UNDELIVERABLE,
+]
 
 
 def _batch_size() -> int:
@@ -195,7 +204,9 @@ def send_batch(
     counts = _send(mailing, claim, ids, build, now) if ids else {}
     if mailing.kind == Mailing.Kind.LAUNCH and ids:
         _forget_told(ids)
-    Mailing.objects.filter(pk=mailing.pk).update(progressed_at=now())
+    Mailing.objects.filter(pk=mailing.pk).update(
+        progressed_at=now(), sent=F("sent") + counts.get(Outcome.SENT, 0)
+    )
     _carry_on(mailing, now())
     return counts
 
@@ -348,6 +359,14 @@ def finish(mailing: Mailing, now: datetime) -> bool:
         .filter(~Exists(unfinished))
         .update(state=Mailing.State.SENT, finished_at=now)
     )
+
+
+def purge_deliveries(now: datetime | None = None) -> int:
+    """Delete the rows of emails that finished over DELIVERIES_KEPT_FOR ago
+    (daily, from the beat). Returns how many."""
+    now = now or timezone.now()
+    old = Delivery.objects.filter(state__in=FINISHED, finished_at__lt=now - DELIVERIES_KEPT_FOR)
+    return old.delete()[1].get(Delivery._meta.label, 0)
 
 
 class _LazyConnection:

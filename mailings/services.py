@@ -151,14 +151,10 @@ def unschedule(actor: User, mailing: Mailing) -> bool:
 def progress(mailing: Mailing) -> dict:
     """Sent out of total, for the author's progress bar. The unfinished rows
     are counted through their partial index, so this stays cheap mid-run."""
-    mailing.refresh_from_db(fields=["state", "total", "fanned_out_at", "finished_at"])
+    mailing.refresh_from_db(fields=["state", "total", "sent", "fanned_out_at", "finished_at"])
     unfinished = Delivery.objects.filter(mailing=mailing).unfinished().count()
     done = mailing.total - unfinished if mailing.fanned_out_at else 0
-    sent = (
-        Delivery.objects.filter(mailing=mailing, state=Delivery.State.SENT).count()
-        if mailing.state == Mailing.State.SENT
-        else None
-    )
+    sent = mailing.sent if mailing.state == Mailing.State.SENT else None
     return {
         "state": mailing.state,
         "total": mailing.total,

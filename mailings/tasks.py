@@ -29,3 +29,8 @@ def check_milestones() -> list[str]:
 @shared_task
 def weekly_digest() -> bool:
     return digests.queue_weekly_digest() is not None
+
+
+@shared_task
+def purge_deliveries() -> int:
+    return sending.purge_deliveries()

@@ -1135,6 +1135,16 @@ GUARANTEES = [
         "        if confirmed:\n            owe_welcome(pledge, now)\n",
         "        owe_welcome(pledge, now)\n",
     ),
+    Guarantee(
+        "The record of each campaign email is deleted 90 days after it finished; the counts stay",
+        [
+            "tests/test_delivery_retention.py::"
+            "test_it_deletes_rows_finished_over_ninety_days_ago_and_keeps_the_counts"
+        ],
+        "mailings/sending.py",
+        "    return old.delete()[1].get(Delivery._meta.label, 0)\n",
+        "    return 0\n",
+    ),
 ]
 
 

@@ -77,6 +77,7 @@ def test_it_sends_the_update_once_to_each_news_reader_in_their_language(
     smtp_inbox.wait_for(READERS, timeout=5)
     time.sleep(0.5)  # anything sent twice would have arrived by now
     assert mailing.total == READERS
+    assert mailing.sent == READERS  # counted batch by batch, kept after the rows go
     assert states(mailing) == {Delivery.State.SENT: READERS}
 
     counts = received_by(smtp_inbox)

@@ -343,7 +343,7 @@ def sending_update(sent: int, queued: int) -> Mailing:
         pledge = make_pledge(f"s{n}@example.org", "PT", wants_updates=True)
         state = Delivery.State.SENT if n < sent else Delivery.State.QUEUED
         Delivery.objects.create(mailing=mailing, pledge=pledge, state=state)
-    Mailing.objects.filter(pk=mailing.pk).update(fanned_out_at=now, total=sent + queued)
+    Mailing.objects.filter(pk=mailing.pk).update(fanned_out_at=now, total=sent + queued, sent=sent)
     return mailing
 
 
