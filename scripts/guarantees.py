@@ -1126,10 +1126,12 @@ GUARANTEES = [
         "",
     ),
     Guarantee(
-        "Confirming owes one welcome email; the link opened again owes none",
+        "Confirming owes one welcome email; the link opened again, or a second tab, owes none",
         [
             "tests/test_welcome_email.py::"
-            "test_confirming_owes_one_welcome_and_opening_the_link_owes_none"
+            "test_confirming_owes_one_welcome_and_opening_the_link_owes_none",
+            "tests/test_welcome_email.py::"
+            "test_a_second_confirmation_from_another_tab_owes_no_second_welcome",
         ],
         "pledges/services.py",
         "        if confirmed:\n            owe_welcome(pledge, now)\n",

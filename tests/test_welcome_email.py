@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mailings.models import Delivery, Mailing
+from pledges import services as pledge_services
 from pledges.models import Pledge
 from pledges.tokens import make_confirm_token
 from tests.conftest import shown_on_confirm_page
@@ -54,6 +55,24 @@ def test_confirming_owes_one_welcome_and_opening_the_link_owes_none(client):
     path = f"/confirm/{make_confirm_token(ana.public_id)}/"
     assert client.post(path, {"display_name": "Ana", "country": "PT"}).status_code == 200
     assert len(welcomes()) == 1
+
+
+@pytest.mark.django_db
+def test_a_second_confirmation_from_another_tab_owes_no_second_welcome():
+    # Two tabs pressed the button: the second reaches the service after the
+    # first confirmed (the page it was shown said "confirm").
+    ana = ana_signed()
+    first, second = Pledge.objects.get(pk=ana.pk), Pledge.objects.get(pk=ana.pk)
+    submitted = {
+        "display_name": "Ana Silva",
+        "country": "PT",
+        "wants_updates": False,
+        "language": "pt",
+        "wording_version": "1",
+    }
+    assert pledge_services.confirm_pledge(first, **submitted) is True
+    assert pledge_services.confirm_pledge(second, **submitted) is False
+    assert [welcome.pledge_id for welcome in welcomes()] == [ana.pk]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,6 +4,7 @@ counted from their rows."""
 
 from django.db import migrations, models
 from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 
 def count_sent(apps, schema_editor):
@@ -18,7 +19,7 @@ def count_sent(apps, schema_editor):
     )
     Mailing.objects.using(schema_editor.connection.alias).filter(
         pk__in=Delivery.objects.values("mailing")
-    ).update(sent=Subquery(sent))
+    ).update(sent=Coalesce(Subquery(sent), 0))
 
 
 class Migration(migrations.Migration):
