@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "badges",
     "sharing",
     "mailings",
+    # Organisers' figures: counts over time, and synthetic data to try them on.
+    "reports",
     # Sending through a mail provider, and its tracking webhooks (mailings/webhooks.py).
     "anymail",
 ]
