@@ -95,6 +95,8 @@ def test_erasure_leaves_the_figures_unchanged(generated):
     some = Pledge.objects.confirmed().filter(is_synthetic=True).order_by("?")[:50]
     for pledge in some:
         pledge.erase(timezone.now())
+    # Erased, a made-up row is still marked as one.
+    assert Pledge.objects.filter(erased_at__isnull=False, is_synthetic=True).count() == 50
     assert (daily_confirmed(**FAR), daily_totals(**FAR)) == before
     assert daily_confirmed(**FAR) == from_rows()
 

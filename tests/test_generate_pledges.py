@@ -29,6 +29,8 @@ def test_it_marks_every_row_synthetic_at_a_domain_that_never_exists():
     assert made.count() == 500
     assert not made.exclude(email__endswith="@synthetic.invalid").exists()
     assert list(Pledge.objects.filter(is_synthetic=False)) == [real]
+    # Nothing is owed to a made-up address: no confirmation, no welcome.
+    assert not made.with_email_due().exists()
 
 
 def test_it_refuses_in_production_settings_without_the_flag():
