@@ -4,11 +4,11 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from accounts import views as account_views
+from api import v1 as api_v1
 from campaign import views as campaign_views
 from campaign.sitemaps import CountriesSitemap, PagesSitemap
 from core import views as core_views
 from pages.sitemaps import LearnSitemap
-from pledges import views as pledge_views
 from widgets import views as widget_views
 
 SITEMAPS = {"pages": PagesSitemap, "learn": LearnSitemap, "countries": CountriesSitemap}
@@ -17,7 +17,8 @@ urlpatterns = [
     path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
     path("favicon.ico", campaign_views.favicon, name="favicon"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
-    path("api/v1/counts", pledge_views.counts, name="api-counts"),
+    # The open data API and its OpenAPI document (api/v1.py); not translated.
+    path("api/v1/", api_v1.urlpatterns()),
     path("healthz", campaign_views.healthz, name="healthz"),
     path("readyz", campaign_views.readyz, name="readyz"),
     path("media/<path:path>", core_views.media, name="media"),

@@ -1,15 +1,15 @@
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import services as supporter_accounts
 from core.shared_pages import render_shared_page
-from pledges import counting, services, wall
+from pledges import services, wall
 from pledges.forms import (
     PLEDGE_TEXT,
     WORDING_VERSION,
@@ -138,12 +138,6 @@ def new_link(request):
         return render(request, "pledges/new_link.html", {"form": form}, status=400)
     services.request_new_link(email=form.cleaned_data["email"], language=get_language())
     return redirect("pledges:sent")
-
-
-@require_safe
-@cache_control(public=True, max_age=counting.COUNTS_TTL, stale_while_revalidate=30)
-def counts(request):
-    return JsonResponse(counting.current_counts())
 
 
 def _wall_url(page: int) -> str:
