@@ -6,19 +6,22 @@ from the code. An endpoint is one decorated function: the caching, ETag and
 CORS rules are applied to every URL at once (api.http.open_data).
 """
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
-from ninja import NinjaAPI, Path, Schema
+from django_countries import countries as all_countries
+from ninja import NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
 from pydantic import Field
 
 from api.http import open_data
 from campaign.models import Country
 from pledges import counting
+from reports import history
 
 api = NinjaAPI(
     title="Blue Heart open data",
@@ -128,6 +131,77 @@ def country(
     if found is None:
         raise HttpError(404, f"No published country has the code {iso2.upper()}.")
     return _country(found, counting.current_counts()["countries"])
+
+
+# A series asked for without dates is the last 30 days; one range is at most
+# two years and a day, so no request can ask the database for more than that.
+DEFAULT_DAYS = 30
+MAX_DAYS = 732
+
+
+class Day(Schema):
+    day: date = Field(description="A UTC day.")
+    confirmed: int = Field(ge=0, description="Supporters who confirmed that day.")
+
+
+class DailyCounts(Schema):
+    country: str | None = Field(
+        pattern=r"^[A-Z]{2}$", description="The country asked for; null for the world."
+    )
+    start: date = Field(alias="from", description="The first day of the series (UTC).")
+    end: date = Field(alias="to", description="The last day of the series (UTC).")
+    total: int = Field(ge=0, description="Confirmed in the whole range.")
+    days: list[Day] = Field(description="Every day of the range in order, zeros included.")
+
+
+@api.get(
+    "/counts/daily",
+    response={200: DailyCounts, 400: Error},
+    url_name="counts-daily",
+    summary="Confirmed supporters by day, for the world or one country",
+    by_alias=True,
+)
+def counts_daily(
+    request,
+    country: Annotated[
+        str | None,
+        Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code, either case."),
+    ] = None,
+    start: Annotated[
+        date | None, Query(alias="from", description="First UTC day (default: 29 days before to).")
+    ] = None,
+    end: Annotated[
+        date | None, Query(alias="to", description="Last UTC day (default: today).")
+    ] = None,
+):
+    """Supporters who confirmed on each UTC day of a range of at most 732 days.
+    A supporter who later moved to another country counts in their country of
+    now; one who erased their data still counts, on the day they confirmed."""
+    end = end or datetime.now(UTC).date()
+    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise HttpError(400, "from must not be after to.")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise HttpError(400, f"A range is at most {MAX_DAYS} days; ask for it in parts.")
+    code = country.upper() if country else None
+    if code is not None and code not in dict(all_countries):
+        raise HttpError(400, f"{code} is not an ISO 3166-1 alpha-2 country code.")
+    if code is None:
+        rows = history.daily_totals(start=start, end=end)
+    else:
+        rows = history.daily_confirmed(start=start, end=end, country=code)
+    by_day = {row["day"]: row["confirmed"] for row in rows}
+    days = [
+        {"day": start + timedelta(days=n), "confirmed": by_day.get(start + timedelta(days=n), 0)}
+        for n in range((end - start).days + 1)
+    ]
+    return {
+        "country": code,
+        "from": start,
+        "to": end,
+        "total": sum(by_day.values()),
+        "days": days,
+    }
 
 
 def _country(country: Country, confirmed: dict[str, int]) -> dict:

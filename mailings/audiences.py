@@ -23,8 +23,9 @@ def _not_suppressed(queryset: QuerySet, field: str = "email") -> QuerySet:
 def news_readers(*, country: str = "", language: str = "") -> QuerySet:
     """Confirmed supporters who want news (and, for a country's news, that
     country's supporters who have not turned its news off)."""
+    # Never the made-up pledges of `generate_pledges`: their addresses are fake.
     readers = Pledge.objects.confirmed().filter(
-        wants_updates=True, erased_at__isnull=True, email__isnull=False
+        wants_updates=True, erased_at__isnull=True, email__isnull=False, is_synthetic=False
     )
     if country:
         readers = readers.filter(country=country, country_news=True)

@@ -1050,8 +1050,9 @@ GUARANTEES = [
             "test_it_sends_the_update_once_to_each_news_reader_in_their_language"
         ],
         "mailings/audiences.py",
-        "        wants_updates=True, erased_at__isnull=True, email__isnull=False\n",
-        "        erased_at__isnull=True, email__isnull=False\n",
+        "        wants_updates=True, erased_at__isnull=True, email__isnull=False, "
+        "is_synthetic=False\n",
+        "        erased_at__isnull=True, email__isnull=False, is_synthetic=False\n",
         also=(
             (
                 "mailings/audiences.py",

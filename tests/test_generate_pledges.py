@@ -93,3 +93,12 @@ def test_a_seed_gives_the_same_set():
     second = list(Pledge.objects.order_by("id").values_list("country", "language", "confirmed_at"))
     # The same countries and languages; times move with "now", by the same step.
     assert [row[:2] for row in first] == [row[:2] for row in second]
+
+
+def test_no_mailing_ever_goes_to_a_made_up_pledge():
+    from mailings.audiences import news_readers
+
+    real = make_pledge("ana@example.org", "PT", wants_updates=True)
+    generate(20)
+    assert Pledge.objects.filter(is_synthetic=True, wants_updates=True).exists()
+    assert list(news_readers().values_list("pk", flat=True)) == [real.pk]
