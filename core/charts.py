@@ -27,9 +27,11 @@ place.
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
+from django.utils import formats
 from django.utils.formats import number_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -202,3 +204,86 @@ def _with_unit(value: Decimal, unit: str) -> str:
     if not unit:
         return shown
     return f"{shown}{unit}" if unit == "%" else f"{shown}\u00a0{unit}"
+
+
+# A series over time (the staff dashboard): one value a day, drawn as bars or as
+# a line in the SVG's own coordinates, with text on the axes (the largest value,
+# zero, the first and last day, the last value) so that it reads without colour.
+SERIES_WIDTH = 640
+SERIES_HEIGHT = 200
+SERIES_LEFT = 64  # room for the largest value, written out
+SERIES_TOP = 16
+SERIES_BOTTOM = 40  # room for the first and last day
+
+
+def render_series(
+    points: list[tuple[date, int]],
+    *,
+    kind: str,
+    caption: str,
+    chart_id: str,
+    value_heading: str,
+) -> SafeString:
+    """A figure of one value a day: SVG bars (kind "bars") or a line ("line"),
+    and a table of the same days and values (in a <details>: a range holds up
+    to 732 rows). The SVG is hidden from assistive technology, as render_chart's."""
+    if kind not in ("bars", "line"):
+        raise ValueError(f"unknown kind {kind!r}")
+    largest = max((value for _day, value in points), default=0)
+    plot_width = SERIES_WIDTH - SERIES_LEFT - 8
+    plot_height = SERIES_HEIGHT - SERIES_TOP - SERIES_BOTTOM
+    base = SERIES_TOP + plot_height
+    step = plot_width / max(len(points), 1)
+
+    def y(value: int) -> float:
+        # All zeros draw on the axis rather than dividing by zero.
+        return base - (value / largest * plot_height if largest else 0)
+
+    bars, line = [], []
+    for index, (_day, value) in enumerate(points):
+        left = SERIES_LEFT + index * step
+        if kind == "bars":
+            # A gap between bars while they are wide enough to show one.
+            gap = step * 0.2 if step >= 4 else 0
+            bars.append(
+                {
+                    "x": _coordinate(left + gap / 2),
+                    "y": _coordinate(y(value)),
+                    "width": _coordinate(max(step - gap, 0.5)),
+                    "height": _coordinate(base - y(value)),
+                }
+            )
+        else:
+            line.append(f"{_coordinate(left + step / 2)},{_coordinate(y(value))}")
+    rows = [
+        {"day": formats.date_format(day, "DATE_FORMAT"), "iso": day.isoformat(), "value": value}
+        for day, value in points
+    ]
+    return render_to_string(
+        "core/series_chart.html",
+        {
+            "caption": caption,
+            "caption_id": chart_id,
+            "kind": kind,
+            "bars": bars,
+            "points": " ".join(line),
+            "days": rows,
+            "value_heading": value_heading,
+            "view_box": f"0 0 {SERIES_WIDTH} {SERIES_HEIGHT}",
+            "font_size": str(FONT_SIZE),
+            "largest": number_format(largest, force_grouping=True),
+            "last": number_format(points[-1][1], force_grouping=True) if points else "",
+            "first_day": rows[0]["day"] if rows else "",
+            "last_day": rows[-1]["day"] if rows else "",
+            "axis": {
+                "left": _coordinate(SERIES_LEFT),
+                "right": _coordinate(SERIES_WIDTH - 8),
+                "top": _coordinate(SERIES_TOP),
+                "base": _coordinate(base),
+                "label_x": _coordinate(SERIES_LEFT - 6),
+                "top_label_y": _coordinate(SERIES_TOP + FONT_SIZE / 2),
+                "base_label_y": _coordinate(base + FONT_SIZE / 3),
+                "days_y": _coordinate(base + FONT_SIZE + 8),
+            },
+        },
+    )
