@@ -103,6 +103,9 @@ MAY = {
     "edit_country": {"moderator_pt", "moderator_es", "administrator"},
     "edit_pages": {"organiser", "administrator"},
     "send_updates": {"moderator_pt", "moderator_es", "organiser", "administrator"},
+    # Every staff role; a moderator's page shows their own countries only
+    # (tests/test_dashboard.py).
+    "view_dashboard": {"moderator_pt", "moderator_es", "organiser", "administrator"},
 }
 POST_ONLY = {
     "grant",
@@ -123,6 +126,8 @@ POST_ONLY = {
 def action_of(name: str) -> str:
     if name == "home":
         return "view_staff_area"
+    if name == "dashboard":
+        return "view_dashboard"
     if name in ("roles", "grant", "revoke"):
         return "manage_roles"
     if name.startswith("countr"):
@@ -170,6 +175,7 @@ def test_the_matrix_covers_our_pages_and_the_admin(arguments):
     urls = staff_urls(arguments)
     paths = {url.path for url in urls}
     assert {"/staff/", "/staff/roles/", "/staff/roles/grant/", "/admin/"} <= paths
+    assert "/staff/dashboard/" in paths
     assert "/admin/accounts/user/" in paths
     assert {"/staff/countries/", "/staff/countries/es/", "/staff/countries/pt/history/"} <= paths
     assert "/staff/countries/es/translations/es/preview/" in paths
