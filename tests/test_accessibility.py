@@ -1,12 +1,15 @@
 """Every public page passes an axe-core audit (WCAG 2.1 A and AA) in Chromium."""
 
 from datetime import date, timedelta
+from io import StringIO
+from pathlib import Path
 
 import pytest
 import time_machine
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
-from django.test import Client
+from django.core.management import call_command
+from django.test import Client, override_settings
 from django.utils import timezone
 from PIL import Image
 
@@ -415,3 +418,31 @@ def test_the_email_footer_pages_pass_the_audit(page, live_server):
     audit_as_shown(page)
     audit(page, f"{live_server.url}/es/unsubscribe/not-a-token/")
     assert "Este enlace ya no funciona" in page.content()
+
+
+def test_the_dashboard_passes_the_audit(page, live_server, tmp_path):
+    """With made-up pledges, for an organiser (the world) and a moderator (her
+    country), with and without a date range; and a screenshot for docs/."""
+    with override_settings(DEBUG=True):
+        call_command("generate_pledges", "1500", "--seed", "11", "--years", "1", stdout=StringIO())
+    Country.objects.filter(code="PT").update(supporter_goal=500)
+    signed_in_staff(page, live_server, "organiser")
+    base = live_server.url + "/staff/dashboard/"
+    audit(page, base)
+    # The figures in their tables, shown, as someone reading them would.
+    for summary in page.locator("details.series-data > summary").all():
+        summary.click()
+    audit_as_shown(page)
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    docs.mkdir(exist_ok=True)
+    audit(page, base)  # again, the tables folded, as it first shows
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(docs / "dashboard.png"), full_page=True)
+    audit(page, base + "?from=2026-01-01&to=2026-03-31&country=PT&sort=progress&dir=asc")
+    page.goto(base + "?from=2026-02-30")
+    assert "Enter a valid date." in page.content()
+    audit_as_shown(page)
+    page.context.clear_cookies()
+    signed_in_staff(page, live_server, "moderator_pt")
+    audit(page, base)
+    audit(page, base + "?from=2026-06-01&to=2026-06-30")

@@ -73,9 +73,12 @@ def test_the_figures_are_the_rows(client, generated):
     assert rows["PT"].progress == round(confirmed["PT"] / 500 * 100, 1)
     assert rows["BR"].goal is None and rows["BR"].progress is None
     assert response.context["world_total"] == sum(confirmed.values())
-    assert f"{sum(confirmed.values())} confirmed supporters in all the world" in (
-        response.content.decode()
-    )
+    html = response.content.decode()
+    assert f"{sum(confirmed.values())} confirmed supporters in all the world" in html
+    # The form shows the range it used: the last 90 days by default.
+    today = datetime.now(UTC).date()
+    assert f'value="{(today - timedelta(days=89)).isoformat()}"' in html
+    assert f'value="{today.isoformat()}"' in html
 
 
 def test_the_charts_are_the_rows_by_day_and_cumulative(client, generated):
