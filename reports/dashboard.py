@@ -3,9 +3,12 @@ and 30 UTC days, and confirmations over a range of days.
 
 Counts only, never anything about a person. Who sees what is accounts.rules':
 `countries` is the set of countries in the viewer's scope (None for every
-country), and every query is limited to it in SQL, so a moderator's page is
-built from their own countries' rows and nothing else. The world total is not
-a country's figure: it is there only for those who may `view_counts`.
+country), and every query of the rows is limited to it in SQL, so a
+moderator's page is built from their own countries' rows; the one figure read
+for every country is current_counts(), the cached snapshot the public pages
+share, and its other countries are dropped here before anything is shown.
+The world total is not a country's figure: it is there only for those who may
+`view_counts` (organisers and administrators), never for a moderator.
 
 The number of queries does not depend on the number of countries: each figure
 is one grouped query (by country, or by country and day), whatever the scope.
@@ -138,8 +141,8 @@ def country_rows(
     """A row for each country in scope that is a campaign country or has a
     pledge. `daily` holds daily_confirmed rows covering the last 30 days."""
     confirmed = _in_scope(current_counts()["countries"], countries)
-    # One grouped query each; the scope is applied in SQL where it is a query.
-    pending = _in_scope(history.pending_by_country(), countries)
+    # One grouped query each, the scope applied in SQL.
+    pending = history.pending_by_country(countries)
     campaign = Country.objects.all()
     if countries is not None:
         campaign = campaign.filter(code__in=sorted(countries))

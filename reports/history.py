@@ -77,9 +77,13 @@ def daily_totals(*, start: date, end: date) -> list[dict]:
     return [{"day": row["day"], "confirmed": row["confirmed"]} for row in rows]
 
 
-def pending_by_country() -> dict[str, int]:
-    """Pledges signed but not (yet) confirmed, by country, as of now. Only a
-    present figure: a pending pledge is deleted 30 days after its last
-    signature (or when its owner erases it), so it has no history to keep."""
-    rows = Pledge.objects.pending().values_list("country").annotate(n=Count("id")).order_by()
+def pending_by_country(countries: Iterable[str] | None = None) -> dict[str, int]:
+    """Pledges signed but not (yet) confirmed, by country, as of now (only
+    `countries`, if given). Only a present figure: a pending pledge is deleted
+    30 days after its last signature (or when its owner erases it), so it has
+    no history to keep."""
+    pledges = Pledge.objects.pending()
+    if countries is not None:
+        pledges = pledges.filter(country__in=sorted(countries))
+    rows = pledges.values_list("country").annotate(n=Count("id")).order_by()
     return {str(code): n for code, n in rows}

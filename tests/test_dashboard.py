@@ -5,7 +5,7 @@ queries does not grow with the number of countries."""
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 
+from accounts.models import Role, RoleGrant
 from campaign.models import Country
 from pledges.counting import current_counts
 from pledges.models import Pledge
@@ -23,6 +24,7 @@ from tests.staff import make_persona, sign_in_as
 pytestmark = pytest.mark.django_db
 
 URL = "/staff/dashboard/"
+NOW = "2026-11-28T00:00:00Z"
 
 
 @pytest.fixture
@@ -136,6 +138,28 @@ def test_an_organiser_and_an_administrator_see_every_country(client, generated):
         codes = {row.code for row in response.context["rows"]}
         assert {"PT", "ES", "BR"} <= codes
         assert response.context["world_total"] == current_counts()["total"]
+
+
+def test_a_moderator_of_two_countries_sees_both_and_no_third(client, generated):
+    paula, _secret = sign_in_as(client, "moderator_pt")
+    RoleGrant.objects.create(user=paula, role=Role.MODERATOR, country="ES", granted_at=NOW)
+    response = client.get(URL, {"sort": "country", "dir": "asc"})
+    assert [row.code for row in response.context["rows"]] == ["PT", "ES"]  # by name
+    assert response.context["world_total"] is None
+    assert response.context["country"] == "ES"  # the first code: a chart, never the world's
+    assert client.get(URL, {"country": "PT"}).status_code == 200
+    assert client.get(URL, {"country": "BR"}).status_code == 403
+
+
+def test_the_scoped_queries_read_only_the_countries_asked_for(generated):
+    every = dashboard.history.daily_confirmed(start=date(2000, 1, 1), end=date(2100, 1, 1))
+    both = dashboard.history.daily_confirmed(
+        start=date(2000, 1, 1), end=date(2100, 1, 1), countries={"PT", "ES"}
+    )
+    assert both == [row for row in every if row["country"] in ("PT", "ES")]
+    pending = dashboard.history.pending_by_country({"PT"})
+    assert set(pending) == {"PT"}
+    assert pending["PT"] == dashboard.history.pending_by_country()["PT"]
 
 
 @pytest.mark.parametrize("persona", ["anonymous", "supporter"])
