@@ -77,6 +77,10 @@ class DashboardForm(forms.Form):
         start = cleaned.get("from") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
             raise forms.ValidationError(_("The first day must not be after the last."))
+        # No one confirms in the future; and a day such as 9999-12-31 would
+        # overflow the end of the range (its next midnight) into a 500.
+        if end > today():
+            raise forms.ValidationError(_("The last day must not be after today (UTC)."))
         if (end - start).days + 1 > MAX_DAYS:
             raise forms.ValidationError(_("A range is at most %(days)s days.") % {"days": MAX_DAYS})
         cleaned["start"], cleaned["end"] = start, end
