@@ -1148,6 +1148,28 @@ GUARANTEES = [
         "    return old.delete()[1].get(Delivery._meta.label, 0)\n",
         "    return 0\n",
     ),
+    Guarantee(
+        "The dashboard shows a moderator their own countries' figures only, never the world total",
+        ["tests/test_dashboard.py::test_a_portugal_moderator_sees_portugal_only"],
+        "reports/staff_views.py",
+        "    scope = countries_in_scope(user, ACTION)\n",
+        "    scope = None\n",
+        also=(
+            (
+                "reports/staff_views.py",
+                'context = {"form": form, "world": can(user, "view_counts")}',
+                'context = {"form": form, "world": True}',
+            ),
+        ),
+    ),
+    Guarantee(
+        "The dashboard's figures take a number of queries that does not grow with the countries",
+        ["tests/test_dashboard.py::test_the_queries_do_not_grow_with_the_countries"],
+        "reports/dashboard.py",
+        "    pending = history.pending_by_country(countries)\n",
+        # One query a country: what the grouped query replaces.
+        "    pending = {c: history.pending_by_country({c}).get(c, 0) for c in confirmed}\n",
+    ),
 ]
 
 
