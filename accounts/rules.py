@@ -17,13 +17,16 @@ _ALLOWED = {
     "edit_pages": {Role.ORGANISER, Role.ADMINISTRATOR},
     "send_updates": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
     "view_counts": {Role.ORGANISER, Role.ADMINISTRATOR},
-    "export": {Role.ORGANISER, Role.ADMINISTRATOR},
+    # Aggregates only (reports/exports.py); a moderator's hold their countries alone.
+    "export": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
     "manage_roles": {Role.ORGANISER, Role.ADMINISTRATOR},
     "use_admin": {Role.ADMINISTRATOR},
     "view_personal_data": {Role.ADMINISTRATOR},
 }
 # Actions on a country that a moderator may take only for their own countries.
-_COUNTRY_SCOPED = {"edit_country", "send_updates"}
+_COUNTRY_SCOPED = {"edit_country", "send_updates", "export"}
+# Country-scoped actions an organiser takes for every country (the campaign is theirs).
+_ORGANISER_EVERYWHERE = {"send_updates", "export"}
 # Which roles a holder of a role may grant and revoke.
 _GRANTABLE = {
     Role.ADMINISTRATOR: {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
@@ -57,7 +60,7 @@ def countries_in_scope(user, action: str) -> frozenset[str] | None:
     roles = roles_of(user)
     if not roles & _ALLOWED[action]:
         return frozenset()
-    if Role.ADMINISTRATOR in roles or (Role.ORGANISER in roles and action == "send_updates"):
+    if Role.ADMINISTRATOR in roles or (Role.ORGANISER in roles and action in _ORGANISER_EVERYWHERE):
         return None
     return moderated_countries(user)
 
@@ -98,7 +101,7 @@ def can(user, action: str, obj=None) -> bool:
         return False
     if action in _COUNTRY_SCOPED and obj is not None and Role.ADMINISTRATOR not in roles:
         code = str(getattr(obj, "code", obj)).upper()
-        if Role.ORGANISER in roles and action == "send_updates":
+        if Role.ORGANISER in roles and action in _ORGANISER_EVERYWHERE:
             return True
         return code in moderated_countries(user)
     return True
