@@ -33,6 +33,7 @@ def staff_home(request):
         "can_edit_countries": can(user, "edit_country"),
         "can_edit_pages": can(user, "edit_pages"),
         "can_send_updates": can(user, "send_updates"),
+        "can_export": can(user, "export"),
     }
     return render(request, "accounts/staff/home.html", context)
 
