@@ -386,3 +386,17 @@ def test_a_weekly_export_is_built_and_emailed_once_a_week(
     client.post("/staff/exports/weekly/", data)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.weekly_exports(now + timedelta(days=7)) == 0
+
+
+@pytest.mark.parametrize("persona", ["moderator_pt", "organiser", "administrator"])
+def test_the_staff_home_links_to_the_exports(client, persona):
+    sign_in_as(client, persona)
+    assert b'href="/staff/exports/"' in client.get("/staff/").content
+    assert client.get("/staff/exports/").status_code == 200
+
+
+def test_the_beat_builds_weekly_exports_on_monday_and_purges_daily(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert schedule["weekly-exports"]["task"] == "reports.tasks.weekly_exports"
+    assert schedule["weekly-exports"]["schedule"].day_of_week == {1}
+    assert schedule["purge-exports"]["task"] == "reports.tasks.purge_exports"
