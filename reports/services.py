@@ -89,8 +89,12 @@ def build_export(export_id: int, now: datetime | None = None) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
     data = exports.rows(export.kind, export.start, export.end, countries)
-    exports.write_file(export.kind, export.format, data, str(partial))
-    partial.replace(target)  # whole or absent: never half a file behind the link
+    try:
+        exports.write_file(export.kind, export.format, data, str(partial))
+        partial.replace(target)  # whole or absent: never half a file behind the link
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     with transaction.atomic():
         claimed = Export.objects.filter(pk=export.pk, built_at__isnull=True).update(
             path=relative, built_at=now
@@ -102,12 +106,24 @@ def build_export(export_id: int, now: datetime | None = None) -> bool:
 
 
 def purge_exports(now: datetime | None = None) -> int:
-    """Delete expired exports and their files. Returns how many."""
+    """Delete expired exports and their files, and any file older than
+    EXPORT_KEPT_FOR that no export row names (its owner's account deleted, a
+    worker killed mid-build). Returns how many exports expired."""
     now = now or timezone.now()
     expired = list(Export.objects.filter(expires_at__lte=now))
     for export in expired:
         delete_file(export)
     Export.objects.filter(pk__in=[export.pk for export in expired]).delete()
+    folder = Path(settings.MEDIA_ROOT) / EXPORT_DIR
+    if folder.is_dir():
+        old = (now - EXPORT_KEPT_FOR).timestamp()
+        files = [file for file in folder.iterdir() if file.stat().st_mtime < old]
+        # A token never holds a dot (token_urlsafe): the name up to the first is it.
+        tokens = {file.name.split(".", 1)[0] for file in files}
+        known = set(Export.objects.filter(token__in=tokens).values_list("token", flat=True))
+        for file in files:
+            if file.name.split(".", 1)[0] not in known:
+                file.unlink(missing_ok=True)
     return len(expired)
 
 

@@ -7,6 +7,7 @@ import csv
 import inspect
 import io
 import json
+import os
 import re
 import zipfile
 from collections import Counter
@@ -354,6 +355,20 @@ def test_the_daily_purge_deletes_expired_files(settings):
     assert services.purge_exports(now + timedelta(hours=23)) == 0
     assert services.purge_exports(now + timedelta(hours=24)) == 1
     assert not file.exists() and not Export.objects.exists()
+
+
+def test_the_daily_purge_deletes_old_files_no_export_names(settings):
+    folder = settings.MEDIA_ROOT / "exports"
+    folder.mkdir()
+    orphan, building, fresh = (folder / name for name in ("a.csv", "b.xlsx.part", "c.json"))
+    for file in (orphan, building, fresh):
+        file.write_bytes(b"day,country,confirmed\n")
+    day_ago = (timezone.now() - timedelta(hours=25)).timestamp()
+    for file in (orphan, building):
+        os.utime(file, (day_ago, day_ago))
+    assert services.purge_exports() == 0
+    assert not orphan.exists() and not building.exists()
+    assert fresh.exists()  # perhaps being built right now
 
 
 def test_a_weekly_export_is_built_and_emailed_once_a_week(
