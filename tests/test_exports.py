@@ -415,3 +415,22 @@ def test_the_beat_builds_weekly_exports_on_monday_and_purges_daily(settings):
     assert schedule["weekly-exports"]["task"] == "reports.tasks.weekly_exports"
     assert schedule["weekly-exports"]["schedule"].day_of_week == {1}
     assert schedule["purge-exports"]["task"] == "reports.tasks.purge_exports"
+
+
+def test_a_real_worker_builds_a_large_export_and_its_link_arrives(
+    client, large, smtp_inbox, celery_worker, settings
+):
+    """Through the broker: the form queues the task by name, a worker builds the
+    file and the link reaches the owner's mailbox, by the outbox."""
+    make_pledge("w1@example.org", "PT")
+    olga, _secret = sign_in_as(client, "organiser")
+    data = {"kind": exports.COUNTRY_DAY, "format": "csv", **RANGE, "country": ""}
+    assert client.post("/staff/exports/", data).status_code == 202
+    [(recipients, message)] = smtp_inbox.wait_for(1)
+    assert recipients == [olga.email]
+    export = Export.objects.get()
+    assert export.built_at is not None
+    text = message.get_body(("plain",)).get_content()
+    assert f"/staff/exports/{export.token}/" in text
+    content = (settings.MEDIA_ROOT / export.path).read_bytes()
+    assert as_rows(exports.COUNTRY_DAY, "csv", content) == country_day_from_rows()
