@@ -8,7 +8,9 @@ about one person):
 - "language-status": language, status, count: pledges by language, confirmed
   ones by the UTC day of their confirmation in [start, end], pending ones by
   the day of their latest signature in [start, end] (a pending pledge has no
-  other day, and lives 30 days at most), both as the rows stand now.
+  other day, and lives 30 days at most), both as the rows stand now. Erasure
+  forgets a supporter's language but keeps their confirmation: an erased
+  supporter counts under the empty language.
 
 Rows come from a server-side cursor (`.iterator(chunk_size=…)`), a chunk at a
 time, and every format writes them as they come: the memory an export takes

@@ -434,3 +434,20 @@ def test_a_real_worker_builds_a_large_export_and_its_link_arrives(
     assert f"/staff/exports/{export.token}/" in text
     content = (settings.MEDIA_ROOT / export.path).read_bytes()
     assert as_rows(exports.COUNTRY_DAY, "csv", content) == country_day_from_rows()
+
+
+def test_an_erased_supporter_still_counts_and_leaves_nothing_of_themselves(client):
+    kept = make_pledge("kept@example.org", "PT")
+    gone = make_pledge("gone.person@example.org", "PT", display_name="Gone Person")
+    gone.erase(timezone.now())
+    sign_in_as(client, "organiser")
+    by_day = as_rows(
+        exports.COUNTRY_DAY, "csv", body(get_export(client, exports.COUNTRY_DAY, "csv"))
+    )
+    assert by_day == [(day_of(kept.confirmed_at), "PT", 2)]
+    response = get_export(client, exports.LANGUAGE_STATUS, "json")
+    got = as_rows(exports.LANGUAGE_STATUS, "json", body(response))
+    assert ("", "confirmed", 1) in got
+    assert sum(n for _language, _status, n in got) == 2
+    for content in every_export(client):
+        assert b"Gone" not in content and b"@" not in content
