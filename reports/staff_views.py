@@ -28,6 +28,10 @@ def _page(request, form, status=200, queued=None):
         "weekly": WeeklyExport.objects.filter(owner=request.user).order_by("kind", "format"),
         "weekly_form": WeeklyForm(initial={"active": True}),
         "queued": queued,
+        # Their own large exports still offered, should an email go astray.
+        "mine": Export.objects.filter(
+            owner=request.user, built_at__isnull=False, expires_at__gt=timezone.now()
+        ).order_by("-created_at")[:20],
         "max_rows": services.stream_max_rows(),
     }
     return render(request, "reports/staff/exports.html", context, status=status)

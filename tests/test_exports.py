@@ -313,6 +313,8 @@ def test_a_large_export_is_built_by_a_task_and_emailed_to_its_owner_alone(
     response = client.get(path)
     assert response.status_code == 200
     assert as_rows(exports.COUNTRY_DAY, "csv", body(response)) == country_day_from_rows()
+    # Offered on the exports page too, to its owner.
+    assert f'href="{path}"'.encode() in client.get("/staff/exports/").content
 
     for other in ("administrator", "moderator_pt"):
         client.logout()
