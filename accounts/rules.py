@@ -21,16 +21,17 @@ _ALLOWED = {
     "view_counts": {Role.ORGANISER, Role.ADMINISTRATOR},
     # The dashboard's figures by country: a moderator sees their own countries'.
     "view_dashboard": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
-    "export": {Role.ORGANISER, Role.ADMINISTRATOR},
+    # Aggregates only (reports/exports.py); a moderator's hold their countries alone.
+    "export": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},
     "manage_roles": {Role.ORGANISER, Role.ADMINISTRATOR},
     "use_admin": {Role.ADMINISTRATOR},
     "view_personal_data": {Role.ADMINISTRATOR},
 }
 # Actions on a country that a moderator may take only for their own countries.
-_COUNTRY_SCOPED = {"edit_country", "send_updates", "view_dashboard"}
+_COUNTRY_SCOPED = {"edit_country", "send_updates", "view_dashboard", "export"}
 # Country-scoped actions an organiser takes for every country (a campaign-wide
 # role); edit_country stays the moderators' and administrators'.
-_ORGANISER_EVERYWHERE = {"send_updates", "view_dashboard"}
+_ORGANISER_EVERYWHERE = {"send_updates", "view_dashboard", "export"}
 # Which roles a holder of a role may grant and revoke.
 _GRANTABLE = {
     Role.ADMINISTRATOR: {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},

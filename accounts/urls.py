@@ -18,4 +18,6 @@ urlpatterns = [
     path("pages/", include("pages.staff_urls")),
     # Campaign updates (organisers, and moderators for their countries).
     path("updates/", include("mailings.staff_urls")),
+    # Exports of the counts (organisers; moderators for their countries).
+    path("exports/", include("reports.staff_urls")),
 ]

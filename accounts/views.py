@@ -34,6 +34,7 @@ def staff_home(request):
         "can_edit_pages": can(user, "edit_pages"),
         "can_send_updates": can(user, "send_updates"),
         "can_view_dashboard": can(user, "view_dashboard"),
+        "can_export": can(user, "export"),
     }
     return render(request, "accounts/staff/home.html", context)
 

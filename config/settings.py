@@ -233,6 +233,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "mailings.tasks.purge_deliveries",
         "schedule": crontab(hour=3, minute=37),
     },
+    # Retention: large exports' files, 24 hours after they were made (reports).
+    "purge-exports": {
+        "task": "reports.tasks.purge_exports",
+        "schedule": crontab(hour=3, minute=47),
+    },
+    # Weekly exports by email, Monday morning (once per ISO week).
+    "weekly-exports": {
+        "task": "reports.tasks.weekly_exports",
+        "schedule": crontab(day_of_week="mon", hour=7, minute=15),
+    },
     # Retention: launch sign-ups never confirmed (as pledges), or left over.
     "purge-launch-signups": {
         "task": "campaign.tasks.purge_launch_signups",
@@ -353,7 +363,12 @@ STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise expects the folder even before the first collectstatic.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# Uploaded hero images; served by core.views.media (see there).
+# Exports estimated above this many rows (days times countries in scope) are
+# built by a worker and their link emailed, rather than streamed in the request.
+EXPORT_STREAM_MAX_ROWS = env_int("EXPORT_STREAM_MAX_ROWS", default=200_000)
+# Uploaded hero images; served by core.views.media (see there). Large exports
+# are written under exports/, which nothing serves: only their owner's link
+# (reports.staff_views.export_file) reads them.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {

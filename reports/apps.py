@@ -2,5 +2,9 @@ from django.apps import AppConfig
 
 
 class ReportsConfig(AppConfig):
-    # No verbose name yet: nothing of this app is shown to anyone so far.
     name = "reports"
+
+    def ready(self):
+        # Registers the tasks with Celery in the web process too, where work is
+        # queued by task name (core.queue) without importing the tasks module.
+        from reports import tasks  # noqa: F401

@@ -1,22 +1,35 @@
-"""The staff dashboard: thin, the figures are reports.dashboard's.
+"""The organisers' pages in the staff area: thin views over reports.
 
-Who sees what is accounts.rules': `view_dashboard` opens the page, its scope
-(countries_in_scope) says whose figures it shows, and `view_counts` adds the
-world total and the world's charts, which are no country's figures and so
-never a moderator's."""
+- The dashboard (/staff/dashboard/): the figures are reports.dashboard's. Who
+  sees what is accounts.rules': `view_dashboard` opens the page, its scope
+  (countries_in_scope) says whose figures it shows, and `view_counts` adds the
+  world total and the world's charts, which are no country's figures and so
+  never a moderator's.
+- Exports (/staff/exports/): reports.exports (the rows and formats) and
+  reports.services (large and weekly exports). Organisers and administrators
+  export every country; a moderator only their own: with no country chosen
+  their rows are filtered to their countries, and a request for another
+  country is a 403 with nothing built.
+"""
 
-from urllib.parse import urlencode
-
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 
 from accounts.decorators import staff_view
 from accounts.rules import can, countries_in_scope
 from core.charts import render_series
 from pledges.counting import current_counts
-from reports import dashboard
+from reports import dashboard, exports, services
+from reports.forms import ExportForm, WeeklyForm
+from reports.models import Export, WeeklyExport
 
 ACTION = "view_dashboard"
 # Errors on these fields make the request itself wrong (a 400); a bad sort
@@ -105,3 +118,134 @@ def _headers(request, key: str, direction: str) -> list[dict]:
         query = urlencode({**kept, "sort": column, "dir": next_direction})
         headers.append({"label": label, "url": f"?{query}", "aria_sort": aria})
     return headers
+
+
+GET_AND_POST = ("GET", "HEAD", "POST")
+
+
+def _page(request, form, status=200, queued=None):
+    context = {
+        "form": form,
+        "weekly": WeeklyExport.objects.filter(owner=request.user).order_by("kind", "format"),
+        "weekly_form": WeeklyForm(initial={"active": True}),
+        "queued": queued,
+        # Their own large exports still offered, should an email go astray.
+        "mine": Export.objects.filter(
+            owner=request.user, built_at__isnull=False, expires_at__gt=timezone.now()
+        ).order_by("-created_at")[:20],
+        "max_rows": services.stream_max_rows(),
+    }
+    return render(request, "reports/staff/exports.html", context, status=status)
+
+
+@never_cache
+@staff_view("export", methods=GET_AND_POST)
+def export_page(request):
+    """The form. Sent (POST), a small export is downloaded at once (a redirect
+    to `download`); a large one is queued and its link emailed."""
+    if request.method != "POST":
+        return _page(request, ExportForm())
+    form = ExportForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    data = form.cleaned_data
+    countries = services.countries_for(request.user, data["country"])
+    if not services.is_large(data["kind"], data["start"], data["end"], countries):
+        query = urlencode(
+            {
+                key: request.POST.get(key, "")
+                for key in ("kind", "format", "start", "end", "country")
+            }
+        )
+        # 303: the browser GETs the download, and a reload sends nothing again.
+        return HttpResponseRedirect(f"{reverse('staff:export-download')}?{query}", status=303)
+    export = services.request_export(
+        request.user,
+        kind=data["kind"],
+        fmt=data["format"],
+        start=data["start"],
+        end=data["end"],
+        country=data["country"],
+        language=request.LANGUAGE_CODE,
+    )
+    return _page(request, ExportForm(), status=202, queued=export)
+
+
+@never_cache
+@staff_view("export")
+def download(request):
+    """The export, streamed: GET /staff/exports/download?kind=…&format=…&start=…&end=…"""
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return _page(request, form, status=400)
+    data = form.cleaned_data
+    kind, fmt, start, end = data["kind"], data["format"], data["start"], data["end"]
+    countries = services.countries_for(request.user, data["country"])
+    if services.is_large(kind, start, end, countries):
+        form.add_error(
+            None,
+            _(
+                "This export is too large to download at once: "
+                "send the form, and a link will come by email."
+            ),
+        )
+        return _page(request, form, status=413)
+    rows = exports.rows(kind, start, end, countries)
+    name = exports.filename(kind, fmt, start, end)
+    if fmt == "xlsx":
+        # An XLSX is a zip, written whole before it can be sent: to a temporary
+        # file in constant memory, then streamed from it.
+        return FileResponse(
+            exports.xlsx_file(kind, rows),
+            as_attachment=True,
+            filename=name,
+            content_type=exports.CONTENT_TYPES[fmt],
+        )
+    chunks = exports.csv_chunks(kind, rows) if fmt == "csv" else exports.json_chunks(kind, rows)
+    response = StreamingHttpResponse(chunks, content_type=exports.CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
+
+
+@never_cache
+@staff_view("export")
+def export_file(request, token):
+    """A large export's file, to its owner alone (anyone else: 404, as for a
+    token that never was); 410 once expired, the file deleted then and there."""
+    export = Export.objects.filter(token=token, owner=request.user).first()
+    if export is None:
+        raise Http404
+    if export.expires_at <= timezone.now():
+        services.delete_file(export)
+        return render(request, "reports/staff/export_gone.html", status=410)
+    if export.built_at is None:
+        return render(request, "reports/staff/export_pending.html", status=202)
+    path = services.file_path(export)
+    if not path.is_file():
+        raise Http404
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=exports.filename(export.kind, export.format, export.start, export.end),
+        content_type=exports.CONTENT_TYPES[export.format],
+    )
+
+
+@staff_view("export", methods=("POST",))
+def weekly(request):
+    """Start or stop a weekly export for oneself."""
+    form = WeeklyForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ExportForm(), status=400)
+    data = form.cleaned_data
+    WeeklyExport.objects.update_or_create(
+        owner=request.user,
+        kind=data["kind"],
+        format=data["format"],
+        defaults={"active": data["active"], "language": request.LANGUAGE_CODE},
+    )
+    if data["active"]:
+        messages.success(request, _("The export will come by email every Monday."))
+    else:
+        messages.success(request, _("The weekly export is stopped."))
+    return redirect("staff:exports")

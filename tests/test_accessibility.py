@@ -240,6 +240,18 @@ def test_an_administrator_s_country_list_passes_the_audit(page, live_server):
     audit(page, live_server.url + "/staff/countries/")
 
 
+def test_the_exports_page_passes_the_audit_with_and_without_errors(page, live_server):
+    signed_in_staff(page, live_server, "organiser")
+    audit(page, live_server.url + "/staff/exports/")
+    # A range that ends before it starts: the form again, with its error.
+    page.get_by_label("From (UTC day)").fill("2026-02-01")
+    page.get_by_label("To (UTC day, included)").fill("2026-01-01")
+    page.get_by_role("button", name="Export").click()
+    page.wait_for_load_state()
+    assert "The end date is before the start date." in page.content()
+    audit_as_shown(page)
+
+
 def test_the_information_page_editor_passes_the_audit(page, live_server):
     olga = signed_in_staff(page, live_server, "organiser")
     info = content.info_page("audit-page")

@@ -121,7 +121,9 @@ def test_a_moderator_acts_only_for_their_own_countries():
     assert can(elena, "edit_country", "es") and not can(elena, "edit_country", "PT")
     assert not can(olga, "edit_country", "PT")
     assert can(adam, "edit_country", "ES")
-    assert can(olga, "export") and not can(paula, "export")
+    # Exports are country-scoped: a moderator's hold their countries alone.
+    assert can(olga, "export", "ES") and can(paula, "export", "PT")
+    assert not can(paula, "export", "ES")
     assert can(adam, "use_admin") and not can(olga, "use_admin")
 
 

@@ -69,6 +69,8 @@ def arguments() -> dict:
         "slug": page.slug,
         "language": "en",
         "revision": content.drafts.latest_revision_id(translation),
+        # A large export's link: no such export, for anyone.
+        "token": "no-such-export",
     }
     return found
 
@@ -106,6 +108,7 @@ MAY = {
     # Every staff role; a moderator's page shows their own countries only
     # (tests/test_dashboard.py).
     "view_dashboard": {"moderator_pt", "moderator_es", "organiser", "administrator"},
+    "export": {"moderator_pt", "moderator_es", "organiser", "administrator"},
 }
 POST_ONLY = {
     "grant",
@@ -120,7 +123,11 @@ POST_ONLY = {
     "update-test-send",
     "update-send",
     "update-unschedule",
+    "export-weekly",
 }
+# Pages that answer a bare GET with something other than 200: the download
+# wants its query (400 without one), a large export's link its own export.
+BARE_GET = {"export-download": 400, "export-file": 404}
 
 
 def action_of(name: str) -> str:
@@ -136,6 +143,8 @@ def action_of(name: str) -> str:
         return "edit_pages"
     if name.startswith("update"):
         return "send_updates"
+    if name.startswith("export"):
+        return "export"
     raise AssertionError(f"a new staff page, {name!r}: say here who may open it")
 
 
@@ -168,6 +177,8 @@ def expected(persona: str, mfa: bool, url: StaffURL) -> tuple[int, str | None]:
         return (200, None) if persona == "administrator" else (403, refused)
     if not may(persona, url):
         return 403, None
+    if url.name in BARE_GET:
+        return BARE_GET[url.name], None
     return (405, None) if url.name in POST_ONLY else (200, None)
 
 
@@ -184,6 +195,7 @@ def test_the_matrix_covers_our_pages_and_the_admin(arguments):
     assert {"country", "country-translation", "country-restore", "country-publish"} <= names
     assert {"/staff/updates/", "/staff/updates/new/"} <= paths
     assert {"update", "update-preview", "update-send", "update-progress-json"} <= names
+    assert {"/staff/exports/", "/staff/exports/download", "/staff/exports/weekly/"} <= paths
 
 
 @pytest.mark.parametrize("mfa", [False, True], ids=["without-mfa", "with-mfa"])
