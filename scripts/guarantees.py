@@ -1170,6 +1170,48 @@ GUARANTEES = [
         # One query a country: what the grouped query replaces.
         "    pending = {c: history.pending_by_country({c}).get(c, 0) for c in confirmed}\n",
     ),
+    Guarantee(
+        "A spreadsheet runs no formula from an export: cells starting = + - @ tab or CR are quoted",
+        [
+            "tests/test_exports.py::test_a_formula_cell_is_neutralised",
+            "tests/test_exports.py::test_formula_cells_are_neutralised_in_every_format",
+        ],
+        "reports/exports.py",
+        "    if isinstance(value, str) and value.startswith(FORMULA_STARTS):\n"
+        '        return "\'" + value\n',
+        "",
+    ),
+    Guarantee(
+        "A moderator exports their own countries' counts only",
+        ["tests/test_exports.py::test_a_moderator_exports_only_their_countries"],
+        "reports/services.py",
+        '        if not can(user, "export", country):\n            raise PermissionDenied\n',
+        "",
+        also=(
+            (
+                "reports/services.py",
+                '    return countries_in_scope(user, "export")\n',
+                "    return None\n",
+            ),
+        ),
+    ),
+    Guarantee(
+        "A large export's link opens for the one who asked for it, and nobody else",
+        [
+            "tests/test_exports.py::"
+            "test_a_large_export_is_built_by_a_task_and_emailed_to_its_owner_alone"
+        ],
+        "reports/staff_views.py",
+        "    export = Export.objects.filter(token=token, owner=request.user).first()\n",
+        "    export = Export.objects.filter(token=token).first()\n",
+    ),
+    Guarantee(
+        "An unchanged open data answer is a 304 without a body",
+        ["tests/test_open_data_api.py::test_an_unchanged_answer_is_a_304_without_a_body"],
+        "api/http.py",
+        "            set_response_etag(response)\n",
+        "",
+    ),
 ]
 
 
