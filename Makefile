@@ -16,7 +16,7 @@ bench:
 	scripts/bench
 
 # Removes, one at a time, the code that keeps each README guarantee and checks
-# that its test then fails (about three minutes).
+# that its test then fails (about 35 minutes on the 2-core machine).
 guarantees:
 	scripts/bootstrap dev && scripts/ensure-services postgres redis
 	.venv/bin/python scripts/guarantees.py
