@@ -132,7 +132,7 @@ def deliver_many(
     if something is to be sent; a failure is logged by id and the others still
     go. Returns how many were sent."""
     sent = 0
-    mailer = _LazyMailer()
+    mailer = LazyMailer()
     try:
         for pk in ids:
             try:
@@ -146,8 +146,10 @@ def deliver_many(
     return sent
 
 
-class _LazyMailer:
-    """The default mailer, connected at the first message and kept open."""
+class LazyMailer:
+    """The default mailer, connected at the first message and kept open; after
+    a failure, closed so the next message starts afresh (core.outbox, and the
+    mailings' batches)."""
 
     def __init__(self) -> None:
         self.backend = None
@@ -161,7 +163,10 @@ class _LazyMailer:
     def close(self) -> None:
         if self.backend is not None:
             backend, self.backend = self.backend, None
-            backend.close()
+            try:
+                backend.close()
+            except Exception:  # a broken connection may fail to close; it is gone anyway
+                logger.info("mail connection closed uncleanly")
 
 
 def hand_out(queryset: models.QuerySet, limit: int, now: datetime | None = None) -> list[int]:

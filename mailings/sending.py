@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 
 from anymail.exceptions import AnymailRecipientsRefused
 from django.conf import settings
-from django.core import mail
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
@@ -36,6 +35,7 @@ from django.utils import timezone
 from campaign.models import LaunchSubscription
 from core import queue
 from core.models import JobLease
+from core.outbox import LazyMailer
 from mailings.models import Delivery, Mailing, SendPace, Suppression
 
 logger = logging.getLogger(__name__)
@@ -237,7 +237,7 @@ def _send(mailing, claim, ids, build, now) -> dict[str, int]:
     mine = Delivery.objects.filter(claim=claim, state=Delivery.State.SENDING)
     ours = set(ids)
     renewed = time.monotonic()
-    connection_ = _LazyConnection()
+    connection_ = LazyMailer()
     try:
         for delivery in (
             Delivery.objects.filter(pk__in=ids)
@@ -268,7 +268,7 @@ def _send_one(delivery: Delivery, build, connection_) -> str:
         message = build(delivery)
         if message is None or _suppressed(message):
             return Outcome.SKIPPED
-        connection_.send(message)
+        connection_.send_messages([message])
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         connection_.close()
@@ -367,28 +367,6 @@ def purge_deliveries(now: datetime | None = None) -> int:
     now = now or timezone.now()
     old = Delivery.objects.filter(state__in=FINISHED, finished_at__lt=now - DELIVERIES_KEPT_FOR)
     return old.delete()[1].get(Delivery._meta.label, 0)
-
-
-class _LazyConnection:
-    """The default mailer, connected at the first message and kept open for
-    the batch; closed after a failure, so the next message starts afresh."""
-
-    def __init__(self) -> None:
-        self.backend = None
-
-    def send(self, message: EmailMessage) -> None:
-        if self.backend is None:
-            self.backend = mail.mailers.default
-            self.backend.open()
-        self.backend.send_messages([message])
-
-    def close(self) -> None:
-        if self.backend is not None:
-            backend, self.backend = self.backend, None
-            try:
-                backend.close()
-            except Exception:  # a broken connection may fail to close; it is gone anyway
-                logger.info("mail connection closed uncleanly")
 
 
 # -- the sweep ---------------------------------------------------------------

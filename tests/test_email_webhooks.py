@@ -19,6 +19,7 @@ from django.core.mail import EmailMessage
 from django.test import override_settings
 
 from config.env import parse_email_url
+from core.outbox import LazyMailer
 from mailings import audiences, sending
 from mailings.models import Suppression
 from pledges.models import Pledge
@@ -269,7 +270,7 @@ class Refusing:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def send(self, message) -> None:
+    def send_messages(self, messages) -> None:
         raise self.error
 
     def close(self) -> None:
@@ -333,7 +334,7 @@ def test_sending_through_postmark_from_email_url(status, body, outcome, marked):
     message = EmailMessage(
         "Hi", "Hello", "Blue Heart <news@example.org>", ["HardBounce@example.com"]
     )
-    connection_ = sending._LazyConnection()
+    connection_ = LazyMailer()
     with override_settings(MAILERS={"default": mailer}), postmark_answers(status, body) as api:
         assert sending._send_one(SimpleNamespace(pk=1), lambda _: message, connection_) == outcome
     sent = api.call_args.kwargs
