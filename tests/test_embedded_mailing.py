@@ -3,11 +3,9 @@ supporter gets the welcome and an update reaches those who asked for news:
 the fan-out's INSERT ... SELECT and the claims work on SQLite, and a chain of
 batches runs as a loop, not a recursion (core.queue)."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.subprocess_django import run_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,24 +55,9 @@ print(json.dumps({"subjects": by_subject, "states": states, "update": update.sta
 
 
 def test_the_welcome_and_an_update_go_out_on_the_embedded_default(tmp_path):
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ["HOME"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-        "EMAIL_URL": "memory://",
-    }
-    done = subprocess.run(  # noqa: S603 - this interpreter, our own code, no shell
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_script(
+        SCRIPT, DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}", EMAIL_URL="memory://"
     )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     subjects = result["subjects"]
     welcomes = subjects.pop("Welcome to the Blue Heart Campaign") + subjects.pop(
         "Boas-vindas à Campanha Coração Azul"

@@ -1,10 +1,7 @@
 """Supporter numbers: drawn once when a supporter confirms, never reused and
 never moved, on PostgreSQL (a sequence) and on the embedded SQLite default."""
 
-import json
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,6 +14,7 @@ from psycopg import sql
 
 from pledges.models import Pledge
 from tests.conftest import confirm_as_owner, make_pledge
+from tests.subprocess_django import run_script as run_in_fresh_interpreter
 from tests.test_race import at_once
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,23 +118,7 @@ def fresh_postgres():
 
 
 def run_script(database_url: str) -> dict:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ["HOME"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-    }
-    done = subprocess.run(  # noqa: S603 - this interpreter, our own code, no shell
-        [sys.executable, "-c", SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_in_fresh_interpreter(SCRIPT, DATABASE_URL=database_url)
 
 
 # a, b and c confirmed in that order, though they signed c, a, b. The erased b
