@@ -6,6 +6,7 @@ so a typo stops start-up instead of silently running on a default.
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
@@ -46,6 +47,19 @@ def env_list(name: str) -> list[str] | None:
         raise ImproperlyConfigured(
             f"{name} must be a comma-separated list without empty items, not {value!r}."
         )
+    return items
+
+
+def env_networks(name: str) -> list[str]:
+    """A comma-separated list of IP addresses or networks, checked at start-up."""
+    items = env_list(name) or []
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks (e.g. 10.0.0.0/8), not {item!r}."
+            ) from None
     return items
 
 

@@ -19,6 +19,7 @@ from config.env import (
     env_int,
     env_int_list,
     env_list,
+    env_networks,
     env_site_url,
     env_str,
     mail_provider,
@@ -67,6 +68,12 @@ ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver
 SITE_URL = env_site_url("SITE_URL", default="http://127.0.0.1:8000")
 SITE_HOST = SITE_URL.split("://", 1)[1].split(":", 1)[0]
 
+# The proxies in front of the site (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8").
+# Only a request that one of them handed us has its X-Forwarded-For read (see
+# abuse/clients.py); without any, the client is the socket's peer, whatever
+# headers it sends.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
+
 INSTALLED_APPS = [
     # Django's admin, behind our rules and MFA (accounts/admin_site.py).
     "accounts.apps.BlueHeartAdminConfig",
@@ -92,6 +99,8 @@ INSTALLED_APPS = [
     "mailings",
     # Organisers' figures: counts over time, and synthetic data to try them on.
     "reports",
+    # Rate limits, traps and the signals that hold suspect pledges back.
+    "abuse",
     # Sending through a mail provider, and its tracking webhooks (mailings/webhooks.py).
     "anymail",
 ]
