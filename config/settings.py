@@ -74,6 +74,11 @@ SITE_HOST = SITE_URL.split("://", 1)[1].split(":", 1)[0]
 # headers it sends.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
+# The most emails one address is sent in a UTC day through the outbox (pledge
+# emails, new links, launch sign-ups, sign-in codes), whoever asked: past it an
+# email is dropped, not sent (core/outbox.py, abuse.EmailAllowance).
+EMAIL_DAILY_CAP_PER_ADDRESS = env_int("EMAIL_DAILY_CAP_PER_ADDRESS", 5, minimum=1)
+
 INSTALLED_APPS = [
     # Django's admin, behind our rules and MFA (accounts/admin_site.py).
     "accounts.apps.BlueHeartAdminConfig",

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from abuse.models import EmailAllowance
 from core import mail, outbox, queue
 from core.models import JobLease
 from pledges import emails
@@ -215,8 +216,9 @@ def pledge_for_wall_choice(token: str) -> Pledge:
 def purge_stale(now: datetime | None = None) -> dict[str, int]:
     """Delete what we no longer need (beat, daily): pledges left unconfirmed
     PENDING_KEPT_FOR after their last signature, with the log of the emails they
-    were sent, requests that were never applied, and outgoing messages (allauth's
-    codes) older than a day (core.mail.purge_outgoing).
+    were sent, requests that were never applied, outgoing messages (allauth's
+    codes) older than a day (core.mail.purge_outgoing), and the daily email
+    allowances of days gone by (abuse.EmailAllowance).
 
     Each is one conditional DELETE: a pledge confirmed at that very moment no
     longer matches and stays, counted.
@@ -230,7 +232,14 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
     )
     # Outgoing messages (allauth's codes) not sent within a day: core's own rule.
     outgoing = mail.purge_outgoing(now)
-    return {"pledges": pledges, "requests": requests, "outgoing": outgoing}
+    # Each address's count of emails for a day is of no use once the day is over.
+    allowances = EmailAllowance.objects.purge(now)
+    return {
+        "pledges": pledges,
+        "requests": requests,
+        "outgoing": outgoing,
+        "allowances": allowances,
+    }
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

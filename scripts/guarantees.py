@@ -990,8 +990,8 @@ GUARANTEES = [
         "An update's test goes to its author only, and sends the update to nobody",
         ["tests/test_updates_staff.py::test_a_test_send_goes_to_the_author_only"],
         "mailings/services.py",
-        "            queue_email(message)\n",
-        "            queue_email(message)\n            sending.start(mailing)\n",
+        "            queue_email(message, own=True)\n",
+        "            queue_email(message, own=True)\n            sending.start(mailing)\n",
     ),
     Guarantee(
         "An update is never scheduled in the past (a typo in the year does not send it now)",
