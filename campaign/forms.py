@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from abuse.forms import TrapMixin
 from pledges.forms import normalise_email
 
 
-class LaunchSignupForm(forms.Form):
+class LaunchSignupForm(TrapMixin, forms.Form):
     """ "Tell me when it launches": an address, nothing else."""
 
     email = forms.EmailField(

@@ -20,6 +20,7 @@ from config.env import (
     env_int_list,
     env_list,
     env_networks,
+    env_rate,
     env_site_url,
     env_str,
     mail_provider,
@@ -74,6 +75,15 @@ SITE_HOST = SITE_URL.split("://", 1)[1].split(":", 1)[0]
 # headers it sends.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
+# Rate limits (abuse/limits.py): how often one network (an IPv4 address or an
+# IPv6 /64), one email domain and one address may use each public form that sends
+# an email or changes a supporter's choices, counted in fixed windows in the cache.
+# A network is generous (an event's Wi-Fi, a school, a mobile carrier's shared
+# address), a domain more so (gmail.com has many real supporters), an address
+# a handful a day: nobody needs more, and a script gets no further.
+RATE_LIMIT_PER_NETWORK = env_rate("RATE_LIMIT_PER_NETWORK", "100/h")
+RATE_LIMIT_PER_DOMAIN = env_rate("RATE_LIMIT_PER_DOMAIN", "5000/h")
+RATE_LIMIT_PER_ADDRESS = env_rate("RATE_LIMIT_PER_ADDRESS", "5/d")
 # The most emails one address is sent in a UTC day through the outbox (pledge
 # emails, new links, launch sign-ups, sign-in codes), whoever asked: past it an
 # email is dropped, not sent (core/outbox.py, abuse.EmailAllowance).
@@ -345,6 +355,23 @@ LOGOUT_REDIRECT_URL = "campaign:home"
 # that does nothing; every page here works without JavaScript.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Blue Heart"
+# allauth's own rate limits (its per-minute defaults, kept) plus ours per network
+# and per address, counted by allauth against the client address that
+# abuse.clients reads (AccountAdapter.get_client_ip); over them, allauth answers
+# with our 429 page (config.urls.handler429). Our forms add the honeypot and the
+# per-domain limit (accounts/forms.py).
+_per_network = f"{RATE_LIMIT_PER_NETWORK.count}/{RATE_LIMIT_PER_NETWORK.seconds}s/ip"
+_per_address = f"{RATE_LIMIT_PER_ADDRESS.count}/{RATE_LIMIT_PER_ADDRESS.seconds}s/key"
+ACCOUNT_RATE_LIMITS = {
+    "login": f"30/m/ip,{_per_network}",
+    "signup": f"20/m/ip,{_per_network}",
+    "request_login_code": f"20/m/ip,{_per_network},3/m/key,{_per_address}",
+}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.SignInForm",
+    "request_login_code": "accounts.forms.RequestCodeForm",
+    "signup": "accounts.forms.SignUpForm",
+}
 
 # Languages: the six UN languages and Portuguese are the goal; catalogs arrive
 # language by language, and a language is listed here once its pages exist.
