@@ -1,4 +1,5 @@
-"""What every public form carries: a honeypot.
+"""What every public form carries: a honeypot, and (where it takes an address)
+the refusal of disposable email domains.
 
 The honeypot is a text field that people never see or reach (moved off screen by
 the stylesheet, out of the tab order, hidden from screen readers, no autofill)
@@ -8,7 +9,10 @@ emailed or counted. No CAPTCHA, no timing traps: the site works without
 JavaScript for everyone.
 """
 
+from disposable_email_domains import blocklist
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # A name that form-filling scripts fill in, and that no form here uses.
 TRAP_FIELD = "website"
@@ -48,3 +52,26 @@ class TrapMixin:
 class TrapForm(TrapMixin, forms.Form):
     """A form that is only a button (unsubscribe, confirming a launch sign-up):
     the honeypot alone."""
+
+
+def is_disposable(domain: str) -> bool:
+    """Whether the domain, or a domain it is under, is on the list of
+    disposable email services (the disposable-email-domains package)."""
+    labels = domain.lower().rstrip(".").split(".")
+    # Every parent domain but the top-level one: x.y.mailinator.com is mailinator.com's.
+    return any(".".join(labels[start:]) in blocklist for start in range(len(labels) - 1))
+
+
+def not_disposable(address: str) -> None:
+    """Refuses an address at a disposable email service: it stops working within
+    hours, and a pledge is confirmed, and kept, through its address."""
+    domain = address.rpartition("@")[2]
+    if is_disposable(domain):
+        raise ValidationError(
+            _(
+                "Addresses at %(domain)s stop working after a short while. Please use an "
+                "address you keep: your pledge is confirmed and managed through it."
+            ),
+            code="disposable",
+            params={"domain": domain},
+        )

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from abuse import limits
-from abuse.forms import TrapMixin
+from abuse.forms import TrapMixin, not_disposable
 from accounts.models import Role, User
 from pledges.forms import (
     NEWS_TEXT,
@@ -73,13 +73,17 @@ class EraseForm(forms.Form):
 class AccountEntryMixin(TrapMixin):
     """What allauth's forms that email an address (sign in, ask for a code, sign
     up; ACCOUNT_FORMS) add to allauth's own checks and rate limits: the
-    honeypot, and the per-domain limit, which allauth's limits (per address and
-    per network) do not have.
+    honeypot, the refusal of disposable domains, and the per-domain limit,
+    which allauth's limits (per address and per network) do not have.
 
     A filled honeypot gets a plain form error: allauth has no public way to
     answer as if a code had been sent without sending one."""
 
     email_field = "email"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.email_field].validators.append(not_disposable)
 
     def clean(self):
         if self.is_trapped():

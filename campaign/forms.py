@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from abuse.forms import TrapMixin
+from abuse.forms import TrapMixin, not_disposable
 from pledges.forms import normalise_email
 
 
@@ -14,6 +14,7 @@ class LaunchSignupForm(TrapMixin, forms.Form):
         help_text=_("One email when the campaign launches here; then we delete your address."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": _("Please enter your email.")},
+        validators=[not_disposable],
     )
 
     def __init__(self, *args, **kwargs):

@@ -358,8 +358,8 @@ MFA_TOTP_ISSUER = "Blue Heart"
 # allauth's own rate limits (its per-minute defaults, kept) plus ours per network
 # and per address, counted by allauth against the client address that
 # abuse.clients reads (AccountAdapter.get_client_ip); over them, allauth answers
-# with our 429 page (config.urls.handler429). Our forms add the honeypot and the
-# per-domain limit (accounts/forms.py).
+# with our 429 page (config.urls.handler429). Our forms add the honeypot, the
+# disposable-domain check and the per-domain limit (accounts/forms.py).
 _per_network = f"{RATE_LIMIT_PER_NETWORK.count}/{RATE_LIMIT_PER_NETWORK.seconds}s/ip"
 _per_address = f"{RATE_LIMIT_PER_ADDRESS.count}/{RATE_LIMIT_PER_ADDRESS.seconds}s/key"
 ACCOUNT_RATE_LIMITS = {

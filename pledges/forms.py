@@ -10,7 +10,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from abuse.forms import TrapMixin
+from abuse.forms import TrapMixin, not_disposable
 
 PLEDGE_TEXT = _(
     "I stand against human trafficking and with its victims, and I will wear the "
@@ -104,6 +104,7 @@ class PledgeForm(TrapMixin, PledgeDetailsForm):
         max_length=254,
         help_text=_("We send you a link to confirm. We never show your email to anyone."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        validators=[not_disposable],
     )
     pledge = forms.BooleanField(
         label=PLEDGE_TEXT,
@@ -150,6 +151,7 @@ class NewLinkForm(TrapMixin, forms.Form):
         label=_("Your email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        validators=[not_disposable],
     )
 
     def clean_email(self) -> str:
