@@ -1213,6 +1213,55 @@ GUARANTEES = [
         "            set_response_etag(response)\n",
         "",
     ),
+    Guarantee(
+        "A network (an IPv4 address, an IPv6 /64) is turned away with a 429 past its rate "
+        "limit, whatever X-Forwarded-For it forges",
+        [
+            "tests/test_rate_limits.py::test_it_limits_signatures_per_ipv4_address",
+            "tests/test_rate_limits.py::"
+            "test_it_counts_every_address_of_an_ipv6_slash_64_as_one_network",
+            "tests/test_rate_limits.py::test_a_forged_forwarded_header_does_not_escape_the_limit",
+        ],
+        "abuse/limits.py",
+        "            keys.append((scope, network_key(request)))\n",
+        "            pass\n",
+    ),
+    Guarantee(
+        "One address is sent at most EMAIL_DAILY_CAP_PER_ADDRESS emails a day through the "
+        "outbox, whoever asks for them and however",
+        [
+            "tests/test_email_cap.py::"
+            "test_every_source_together_never_exceeds_the_cap_and_the_next_day_starts_again"
+        ],
+        "core/outbox.py",
+        "        if message is not None and row.counts_against_daily_cap():\n",
+        "        if False:\n",
+    ),
+    Guarantee(
+        "A form sent with its honeypot filled gets a person's answer, and nothing is written "
+        "or emailed",
+        [
+            "tests/test_honeypot.py::test_a_filled_pledge_form_is_answered_as_ana_is_and_writes_nothing",
+            "tests/test_honeypot.py::test_a_filled_new_link_form_sends_nothing",
+            "tests/test_honeypot.py::test_a_filled_launch_sign_up_writes_nothing",
+        ],
+        "abuse/forms.py",
+        'return bool(self.is_bound and self.data.get(self.add_prefix(TRAP_FIELD), "").strip())',
+        "return False",
+    ),
+    Guarantee(
+        "An address at a disposable email domain, or under one, is refused with a form error",
+        [
+            "tests/test_disposable_domains.py::test_the_pledge_form_refuses_a_disposable_address",
+            "tests/test_disposable_domains.py::test_the_new_link_form_refuses_a_disposable_address",
+            "tests/test_disposable_domains.py::"
+            "test_the_launch_sign_up_refuses_a_disposable_address",
+            "tests/test_disposable_domains.py::test_signing_in_or_up_refuses_a_disposable_address",
+        ],
+        "abuse/forms.py",
+        "    if is_disposable(domain):\n",
+        "    if False:\n",
+    ),
 ]
 
 
