@@ -12,12 +12,13 @@ import logging
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.utils import timezone
 
 from abuse import limits
 from campaign.models import LaunchRequest
-from config.env import Rate
+from config.env import Rate, env_rate
 from mailings.tokens import make_token
 from pledges.models import Pledge, PledgeRequest
 from tests.conftest import ANA, make_pledge
@@ -276,3 +277,16 @@ def test_allauth_limits_by_our_settings_per_network_and_per_address(settings):
     assert f"{network}/ip" in settings.ACCOUNT_RATE_LIMITS["signup"]
     codes = settings.ACCOUNT_RATE_LIMITS["request_login_code"]
     assert f"{network}/ip" in codes and f"{address}/key" in codes
+
+
+@pytest.mark.parametrize(("value", "rate"), [("30/10m", (30, 600)), ("5/d", (5, DAY))])
+def test_it_reads_a_rate_as_a_count_per_period(monkeypatch, value, rate):
+    monkeypatch.setenv("RATE_LIMIT_PER_NETWORK", value)
+    assert env_rate("RATE_LIMIT_PER_NETWORK", "100/h") == rate
+
+
+@pytest.mark.parametrize("value", ["100", "0/h", "5/w", "five/d", "5/0m"])
+def test_it_refuses_to_start_with_a_rate_it_cannot_read(monkeypatch, value):
+    monkeypatch.setenv("RATE_LIMIT_PER_NETWORK", value)
+    with pytest.raises(ImproperlyConfigured, match="RATE_LIMIT_PER_NETWORK"):
+        env_rate("RATE_LIMIT_PER_NETWORK", "100/h")
