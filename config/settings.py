@@ -107,6 +107,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy (core/headers.py); before
+    # WhiteNoise, so static files carry them too.
+    "core.headers.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -404,8 +407,45 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Other sites' pages may load our responses only where they are meant to
+# (core/headers.py: the widgets, badge and share images, the open data API).
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Powerful features no page here uses, refused to every page and to whatever it
+# frames (Permissions-Policy, core/headers.py). Not web-share: the Share… button
+# uses it (static/js/share.js). publickey-credentials-*: WebAuthn is off
+# (MFA_SUPPORTED_TYPES); turning it on means taking those two out.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "ambient-light-sensor",
+    "autoplay",
+    "bluetooth",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "interest-cohort",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-create",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script of ours reads the CSRF cookie: forms carry the token, so a script
+# injected into a page cannot read it either.
+CSRF_COOKIE_HTTPONLY = True
 
 if SITE_URL.startswith("https://"):
     SECURE_SSL_REDIRECT = True
