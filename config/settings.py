@@ -466,6 +466,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "redact_secrets": {"()": "core.logs.RedactSecrets"},
+        "without_template_context": {"()": "core.logs.WithoutTemplateContext"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
@@ -494,6 +495,8 @@ LOGGING = {
         # "Not Found: /confirm/<token>/", "Forbidden (CSRF token missing.): <path>".
         "django.request": {"filters": ["redact_secrets"]},
         "django.security.csrf": {"filters": ["redact_secrets"]},
+        # Its debug lines would repeat a template's whole context (an address, say).
+        "django.template": {"filters": ["without_template_context"]},
         # runserver: "GET /confirm/<token>/ HTTP/1.1" 200.
         "django.server": {
             "handlers": ["django.server"],

@@ -15,6 +15,9 @@ query parameters that carry a secret or an address (`?token=`, `?code=`,
 records, wired in LOGGING (config/settings.py); config/gunicorn.py applies it to
 the access log. Plain standard library: gunicorn's master imports it before
 Django is set up.
+
+`WithoutTemplateContext` keeps the whole template context out of
+`django.template`'s debug lines (see there).
 """
 
 import logging
@@ -78,3 +81,14 @@ class RedactSecrets(logging.Filter):
 def _redacted(value):
     return redact(value) if isinstance(value, str) else value
 
+
+class WithoutTemplateContext(logging.Filter):
+    """`django.template` logs, at DEBUG, each variable a template could not
+    resolve, with the exception, whose message repeats the whole context: the
+    request, the form, and on allauth's code page the address the code went to.
+    The line stays (which variable, which template); the exception goes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
