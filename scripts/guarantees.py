@@ -871,8 +871,8 @@ GUARANTEES = [
             "tests/test_browser_embed.py::test_another_site_shows_the_live_counter_in_a_frame",
         ],
         "widgets/views.py",
-        "return xframe_options_exempt(csp_override(policy)(view))",
-        "return xframe_options_exempt(view)",
+        "return other_sites_may_load(xframe_options_exempt(csp_override(policy)(view)))",
+        "return other_sites_may_load(xframe_options_exempt(view))",
     ),
     Guarantee(
         "A widget never shows an older count than the cached counts",
@@ -1261,6 +1261,58 @@ GUARANTEES = [
         "abuse/forms.py",
         "    if is_disposable(domain):\n",
         "    if False:\n",
+    ),
+    Guarantee(
+        "No inline script or style in any template or page, and a CSP that would refuse one"
+        " (no 'unsafe-inline')",
+        ["tests/test_strict_csp.py"],
+        "templates/base.html",
+        '  <link rel="stylesheet" href="{% static \'css/site.css\' %}">\n',
+        "  <style>body { margin: 0 }</style>\n"
+        '  <link rel="stylesheet" href="{% static \'css/site.css\' %}">\n',
+        also=(
+            (
+                "config/settings.py",
+                '    "default-src": [CSP.SELF],\n',
+                '    "default-src": [CSP.SELF],\n    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],\n',
+            ),
+        ),
+    ),
+    Guarantee(
+        "Cross-Origin-Resource-Policy is same-origin by default: other sites load only the"
+        " widgets, badge and share images and the API",
+        [
+            "tests/test_security_headers.py::test_each_kind_of_response_carries_the_headers",
+            "tests/test_browser_resource_policy.py::test_another_site_gets_nothing_else_of_ours",
+        ],
+        "core/headers.py",
+        "        response.headers.setdefault(RESOURCE_POLICY, "
+        "settings.CROSS_ORIGIN_RESOURCE_POLICY)\n",
+        "",
+    ),
+    Guarantee(
+        "The tokens of links are redacted from gunicorn's access log (real gunicorn, real HTTP)",
+        ["tests/test_gunicorn_access_log.py"],
+        "config/gunicorn.py",
+        "                atoms[name] = redact(atoms[name])\n",
+        "                atoms[name] = atoms[name]\n",
+    ),
+    Guarantee(
+        "The tokens of links are redacted from Django's request log (the 404 and 410 pages)",
+        ["tests/test_log_redaction.py::test_a_404_or_410_logs_the_path_without_its_token"],
+        "config/settings.py",
+        '        "django.request": {"filters": ["redact_secrets"]},\n',
+        "",
+    ),
+    Guarantee(
+        "No address in the logs even where a template's debug line would repeat its context",
+        [
+            "tests/test_log_privacy.py::"
+            "test_no_address_name_or_token_reaches_the_logs_on_every_other_way_in"
+        ],
+        "config/settings.py",
+        '        "django.template": {"filters": ["without_template_context"]},\n',
+        "",
     ),
 ]
 
