@@ -190,6 +190,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # sweep below hands it out again later (core/queue.py publishes without retries).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# While the database is unreachable, a page that needs it answers a translated 503
+# with Retry-After, not the 500 page (core/middleware.py). Last, so that it is the
+# first to see a view's error.
+MIDDLEWARE.append("core.middleware.DatabaseUnavailableMiddleware")
 CELERY_BEAT_SCHEDULE = {
     # Hands lost requests and owed emails to the workers; it sends nothing itself.
     "sweep": {
