@@ -200,6 +200,9 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # the unsent-email sweep retries it.
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
+# Fault tolerance (README "Fault tolerance"). A task is acknowledged once it has
+# run, not when a worker takes it, and is handed back if its worker process dies:
+# a killed worker's task runs again, and every task is safe to run twice.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -207,7 +210,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # When Redis is down, queuing must fail fast: the request is already saved and the
 # sweep below hands it out again later (core/queue.py publishes without retries).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A task taken by a worker that vanished whole (killed, its machine gone) goes back
+# to the queue this long after it was taken. Longer than any task runs and than the
+# longest countdown (a mailing's retry, 16 x MAILING_RETRY_BASE_SECONDS): Redis
+# would otherwise hand out again a task that is still running or waiting.
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 3600, minimum=1)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+}
+# While the database is unreachable, a page that needs it answers a translated 503
+# with Retry-After, not the 500 page (core/middleware.py). Last, so that it is the
+# first to see a view's error.
+MIDDLEWARE.append("core.middleware.DatabaseUnavailableMiddleware")
 CELERY_BEAT_SCHEDULE = {
     # Hands lost requests and owed emails to the workers; it sends nothing itself.
     "sweep": {

@@ -1314,6 +1314,77 @@ GUARANTEES = [
         '        "django.template": {"filters": ["without_template_context"]},\n',
         "",
     ),
+    Guarantee(
+        "While the database is down a request gets a translated 503 page, and saves no part "
+        "of a signature",
+        [
+            "tests/test_database_unavailable.py::test_it_answers_a_translated_503_and_saves_nothing",
+            "tests/test_database_restart.py",
+        ],
+        "config/settings.py",
+        'MIDDLEWARE.append("core.middleware.DatabaseUnavailableMiddleware")\n',
+        "",
+    ),
+    Guarantee(
+        "Only an unreachable database gets the 503 page; any other database error is a 500",
+        ["tests/test_database_unavailable.py::test_any_other_database_error_is_still_a_500"],
+        "core/middleware.py",
+        "    if state == _NOT_PSYCOPG:\n        return False\n    return state is None or",
+        "    return True or",
+    ),
+    Guarantee(
+        "After a database restart the site recovers without a restart of its own, and the "
+        "first request succeeds",
+        ["tests/test_database_restart.py"],
+        "config/env.py",
+        '"CONN_HEALTH_CHECKS": True,',
+        '"CONN_HEALTH_CHECKS": False,',
+    ),
+    Guarantee(
+        "A task whose worker is killed mid-run is delivered again, and its effect happens once",
+        ["tests/test_task_redelivered.py"],
+        "config/settings.py",
+        "CELERY_TASK_ACKS_LATE = True\n",
+        "CELERY_TASK_ACKS_LATE = False\n",
+    ),
+    Guarantee(
+        "A task whose pool process is killed is handed back at once, and its effect happens once",
+        [
+            "tests/test_task_redelivered.py::"
+            "test_a_task_whose_pool_process_is_killed_is_handed_back_at_once"
+        ],
+        "config/settings.py",
+        "CELERY_TASK_REJECT_ON_WORKER_LOST = True\n",
+        "CELERY_TASK_REJECT_ON_WORKER_LOST = False\n",
+    ),
+    Guarantee(
+        "No recipient is lost, nor sent an update twice, when Redis stops mid-update",
+        [
+            "tests/test_redis_outage.py::"
+            "test_nobody_is_lost_or_sent_twice_when_redis_stops_mid_update"
+        ],
+        "mailings/sending.py",
+        "Q(progressed_at__isnull=True) | Q(progressed_at__lte=now - STALL)",
+        "Q(progressed_at__isnull=True)",
+    ),
+    Guarantee(
+        "/readyz answers 503 when the database, the cache or the broker is down",
+        [
+            "tests/test_health.py::test_readyz_fails_when_the_broker_is_down",
+            "tests/test_health.py::test_readyz_fails_when_the_cache_is_down",
+            "tests/test_health.py::test_readyz_fails_when_the_database_is_down",
+        ],
+        "campaign/views.py",
+        "    return JsonResponse(checks, status=200 if ready else 503)\n",
+        "    return JsonResponse(checks)\n",
+    ),
+    Guarantee(
+        "/readyz answers within about 2 s even when Redis accepts connections and never answers",
+        ["tests/test_health.py::test_readyz_answers_within_its_timeout_when_redis_hangs"],
+        "campaign/views.py",
+        "    queue = _queue_prober.submit(_queue_depth)\n",
+        "    queue = _queue_prober.submit(_queue_depth)\n    queue.exception()\n",
+    ),
 ]
 
 

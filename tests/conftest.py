@@ -18,7 +18,7 @@ from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import cache, caches
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone, translation
 from playwright.sync_api import sync_playwright
 
@@ -154,11 +154,16 @@ def make_pledge(email, country, *, confirmed=True, display_name="Someone", wants
     return pledge
 
 
-@contextmanager
 def broker_down():
     """Point Celery at a port where nothing listens, as when Redis is down."""
+    return broker_at("redis://127.0.0.1:9/0")
+
+
+@contextmanager
+def broker_at(url: str):
+    """Publish (and ping workers) through the broker at `url` meanwhile."""
     saved = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app.conf.broker_url = url
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     try:
@@ -168,6 +173,20 @@ def broker_down():
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         broker_breaker.reset()
+
+
+@contextmanager
+def database_down():
+    """Point Django's database connection at a port where nothing listens, as
+    when PostgreSQL is down (for transactional tests: it closes the connection)."""
+    saved = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = str(free_port())
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = saved
 
 
 class SMTPInbox:

@@ -134,6 +134,17 @@ def wait_until_sent(mailing: Mailing, timeout: float) -> Mailing:
         time.sleep(0.2)
 
 
+def wait_for_mid_batch(mailing, sent_at_least: int, timeout: float) -> None:
+    """Until that many are sent and a batch is under way."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = states(mailing)
+        if now[Delivery.State.SENT] >= sent_at_least and now[Delivery.State.SENDING]:
+            return
+        assert time.monotonic() < deadline, now
+        time.sleep(0.02)
+
+
 def received_by(inbox) -> Counter:
     """How many messages each envelope recipient got."""
     return Counter(recipient for recipients, _ in inbox.messages for recipient in recipients)

@@ -6,23 +6,17 @@ the page's text changes and content_changed() runs, as publishing does; from
 then on both must serve the new text within 5 s."""
 
 import os
-import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from django.db import connection
 
 from core.shared_pages import PUBLISH_REACHES_ALL_WITHIN, content_changed
 from pages.models import PageTranslation
 from tests import published
-from tests.conftest import free_port
+from tests.stack import Gunicorn, django_env, this_tests_database_url
 from tests.worker_pid_wsgi import PID_HEADER
 
-ROOT = Path(__file__).resolve().parent.parent
 PATH = "/learn/blue-heart/"
 OLD, NEW = "The Blue Heart, first version", "The Blue Heart, published again"
 # Time enough for both workers to answer several times: the kernel hands each
@@ -31,67 +25,17 @@ OLD, NEW = "The Blue Heart, first version", "The Blue Heart, published again"
 WARM_UP_SECONDS = 60
 
 
-def this_tests_database_url() -> str:
-    """The database the test runs in (pytest's test_… copy), for other processes."""
-    db = connection.settings_dict
-    url = urlsplit(os.environ["DATABASE_URL"])
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    netloc = f"{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}"
-    return url._replace(netloc=netloc, path=f"/{db['NAME']}").geturl()
-
-
 @pytest.fixture
 def gunicorn(transactional_db, tmp_path):
     """Two sync gunicorn workers on this test's database and Redis; stopped
     (before the database is emptied) after the test."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": this_tests_database_url(),
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    for unwanted in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY"):
-        env.pop(unwanted, None)
-    log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(  # noqa: S603 - this interpreter and our own arguments, no shell
-        [
-            *(sys.executable, "-m", "gunicorn"),
-            *("--config", "/dev/null"),  # never a gunicorn.conf.py lying around
-            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "sync"),
-            "--no-control-socket",
-            "tests.worker_pid_wsgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
+    env = django_env(DATABASE_URL=this_tests_database_url(), REDIS_URL=os.environ["REDIS_URL"])
+    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=2)
     try:
-        wait_until_ready(server, base_url, tmp_path / "gunicorn.log")
-        yield base_url
+        server.wait_ready()
+        yield server.url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()  # its workers die with it (gunicorn's master watches them)
-            server.wait()
-        log.close()
-
-
-def wait_until_ready(server, base_url, log_path, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, log_path.read_text()
-        try:
-            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
+        server.stop()
 
 
 def fetch(base_url: str) -> tuple[int, str]:

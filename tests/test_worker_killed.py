@@ -8,15 +8,8 @@ process group is killed (SIGKILL: no shutdown, no acknowledgement). A new
 worker starts; the lease of the dead batches runs out; the sweep, as beat
 runs it, restarts the run."""
 
-import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -28,64 +21,20 @@ from config.celery_app import app as celery_app
 from mailings import sending
 from mailings.models import Delivery, Mailing
 from tests.conftest import free_port
-from tests.mailing import news_readers, send_now, states, wait_until_sent, write_update
-from tests.test_publish_reaches_workers import this_tests_database_url
+from tests.mailing import (
+    news_readers,
+    send_now,
+    states,
+    wait_for_mid_batch,
+    wait_until_sent,
+    write_update,
+)
+from tests.stack import SlowSink, Worker, django_env, this_tests_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parent.parent
 READERS = 1_000
 BATCH = 50
-
-
-class SlowSink:
-    """Takes its time over each message (so a kill lands mid-run), and counts
-    each one as it arrives, before answering: a message the sender is killed
-    waiting for is counted, as a real server may deliver one whose 250 never
-    got back."""
-
-    def __init__(self, delay: float):
-        self.delay = delay
-        self.received = Counter()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.update(envelope.rcpt_tos)
-        await asyncio.sleep(self.delay)
-        return "250 OK"
-
-
-class Worker:
-    """`celery worker` in its own process group, which a kill takes down whole."""
-
-    def __init__(self, name: str, env: dict, log_path: Path):
-        self.name = f"{name}-{os.getpid()}@test"
-        self.log_path = log_path
-        self.log = log_path.open("w")
-        self.proc = subprocess.Popen(  # noqa: S603 - this interpreter, our own arguments
-            [
-                *(sys.executable, "-m", "celery", "-A", "config.celery_app", "worker"),
-                *("--pool=prefork", "--concurrency=2", "-Q", "celery"),
-                *("--hostname", self.name, "--loglevel", "WARNING", "--without-heartbeat"),
-                *("--without-gossip", "--without-mingle"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while not celery_app.control.ping(destination=[self.name], timeout=0.5):
-            assert self.proc.poll() is None, self.log_path.read_text()
-            assert time.monotonic() < deadline, self.log_path.read_text()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.log.close()
 
 
 @pytest.fixture
@@ -101,16 +50,14 @@ def sink():
 def start_worker(sink, tmp_path):
     """start_worker(name): a real worker sending into the sink; all killed after."""
     _, port = sink
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": this_tests_database_url(),
-        "REDIS_URL": settings.REDIS_URL,
-        "EMAIL_URL": f"smtp://127.0.0.1:{port}",
-        "MAILING_BATCH_SIZE": str(BATCH),
-        "MAILING_SEND_CHAINS": "2",
-        "MAILING_RATE_PER_MINUTE": "0",
-    }
+    env = django_env(
+        DATABASE_URL=this_tests_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        MAILING_BATCH_SIZE=str(BATCH),
+        MAILING_SEND_CHAINS="2",
+        MAILING_RATE_PER_MINUTE="0",
+    )
     started = []
 
     def start(name: str) -> Worker:
@@ -126,17 +73,6 @@ def start_worker(sink, tmp_path):
         for worker in started:
             worker.kill()
         celery_app.control.purge()
-
-
-def wait_for_mid_batch(mailing, sent_at_least: int, timeout: float) -> None:
-    """Until that many are sent and a batch is under way."""
-    deadline = time.monotonic() + timeout
-    while True:
-        now = states(mailing)
-        if now[Delivery.State.SENT] >= sent_at_least and now[Delivery.State.SENDING]:
-            return
-        assert time.monotonic() < deadline, now
-        time.sleep(0.02)
 
 
 def test_a_killed_worker_loses_nobody_and_repeats_at_most_its_emails_in_flight(
