@@ -10,11 +10,15 @@ statement or one transaction, and the one that failed is rolled back.
 
 Only the errors by which PostgreSQL or its client library say "unreachable" are
 answered so: any other error (a deadlock, a timeout, a bug, SQLite's own) is
-still a 500, logged as one.
+still a 500, logged as one. The same holds for the shared cache (Redis): our own
+code goes on without it (the rate limits fail open, the counts are read from the
+database), but a library that needs it (allauth's rate limits on signing in)
+raises, and its visitor gets the same 503 rather than the 500 page.
 """
 
 import logging
 
+import redis
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -44,6 +48,11 @@ def database_unreachable(error: BaseException) -> bool:
     return state is None or state.startswith(_UNREACHABLE_CLASSES) or state in _UNREACHABLE_STATES
 
 
+def cache_unreachable(error: BaseException) -> bool:
+    """Whether `error` says the shared cache (Redis) cannot be reached."""
+    return isinstance(error, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError))
+
+
 def unavailable_response() -> HttpResponse:
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER)
@@ -62,10 +71,13 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not database_unreachable(exception):
-            return None
-        # The kind of failure only: the path may hold a token, the error a host.
-        logger.warning(
-            "database unreachable (%s): answered 503", type(exception.__cause__).__name__
-        )
-        return unavailable_response()
+        if database_unreachable(exception):
+            # The kind of failure only: the path may hold a token, the error a host.
+            logger.warning(
+                "database unreachable (%s): answered 503", type(exception.__cause__).__name__
+            )
+            return unavailable_response()
+        if cache_unreachable(exception):
+            logger.warning("cache unreachable (%s): answered 503", type(exception).__name__)
+            return unavailable_response()
+        return None

@@ -42,3 +42,22 @@ def test_any_other_database_error_is_still_a_500(client, monkeypatch):
 
     assert response.status_code == 500
     assert "Retry-After" not in response
+
+
+@pytest.mark.django_db
+def test_it_answers_the_503_when_a_library_needs_the_cache_and_it_is_down(client, settings):
+    """Carla asks for a sign-in code while Redis is down: allauth's own rate
+    limits need the cache and raise; she gets the 503 page, not the 500 page."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/1",  # nothing listens there
+        },
+    }
+    client.raise_request_exception = False
+    response = client.post("/pt/accounts/login/code/", {"email": "carla@example.org"})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER)
+    assert '<html lang="pt"' in response.content.decode()
