@@ -74,6 +74,12 @@ SITE_HOST = SITE_URL.split("://", 1)[1].split(":", 1)[0]
 # headers it sends.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
+# More than ABUSE_NETWORK_BURST signatures from one network (abuse/clients.py)
+# within ABUSE_NETWORK_WINDOW seconds hold all of them as suspect, uncounted
+# until an administrator reviews them (abuse/suspicion.py).
+ABUSE_NETWORK_BURST = env_int("ABUSE_NETWORK_BURST", 5, minimum=1)
+ABUSE_NETWORK_WINDOW = env_int("ABUSE_NETWORK_WINDOW", 600, minimum=1)
+
 INSTALLED_APPS = [
     # Django's admin, behind our rules and MFA (accounts/admin_site.py).
     "accounts.apps.BlueHeartAdminConfig",

@@ -7,12 +7,15 @@ time it takes tells the visitor nothing.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from abuse import suspicion
+from abuse.variants import variant_key
 from core import mail, outbox, queue
 from core.models import JobLease
 from pledges import emails
@@ -55,23 +58,40 @@ def confirm_pledge(pledge: Pledge, *, now: datetime | None = None, **submitted) 
 
 
 def sign_pledge(
-    *, display_name: str, email: str, country: str, language: str, now: datetime | None = None
+    *,
+    display_name: str,
+    email: str,
+    country: str,
+    language: str,
+    network_key: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Receive a signature. Returns nothing on purpose: the caller must answer
-    the same way whether or not this address signed before."""
+    the same way whether or not this address signed before. `network_key` is
+    the keyed hash of where it came from (abuse.clients.network_key), which
+    the worker's suspicion groups by."""
     _receive(
         PledgeRequest.Kind.SIGN,
         email=email,
         display_name=display_name,
         country=country,
         language=language,
+        network_key=network_key,
         now=now,
     )
 
 
-def request_new_link(*, email: str, language: str, now: datetime | None = None) -> None:
+def request_new_link(
+    *, email: str, language: str, network_key: str = "", now: datetime | None = None
+) -> None:
     """Receive a request for a new confirmation link; same work as signing."""
-    _receive(PledgeRequest.Kind.NEW_LINK, email=email, language=language, now=now)
+    _receive(
+        PledgeRequest.Kind.NEW_LINK,
+        email=email,
+        language=language,
+        network_key=network_key,
+        now=now,
+    )
 
 
 def _receive(kind: str, *, now: datetime | None, **fields) -> None:
@@ -85,10 +105,17 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
 
     Returns the ids of the pledges that may now owe an email. Safe to run twice
     and concurrently: a request is applied by whoever locks it first.
+
+    A signature the pledge took is then judged (abuse.suspicion.judge), once
+    the merge has committed, so that the judgement sees every signature
+    committed before it. The request goes with the judgement: a worker that
+    dies in between leaves it to the sweep, which applies it again (the merge
+    changes nothing the second time) and judges it.
     """
     now = now or timezone.now()
     pledge_ids = []
     for request_id in request_ids:
+        signature = None
         with transaction.atomic():
             request = (
                 PledgeRequest.objects.select_for_update(skip_locked=True)
@@ -98,13 +125,29 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
             if request is None:
                 continue
             if request.kind == PledgeRequest.Kind.SIGN:
-                pledge_id = _merge_signature(request, now)
+                signature = _merge_signature(request, now)
+                pledge_id = signature.pledge_id
             else:
                 pledge_id = _owe_new_link(request, now)
-            request.delete()
+                request.delete()
+        if signature is not None:
+            with transaction.atomic():
+                if signature.taken:
+                    suspicion.judge(
+                        pledge_id, network_key=request.network_key, signed_at=request.received_at
+                    )
+                PledgeRequest.objects.filter(pk=request.pk).delete()
         if pledge_id is not None:
             pledge_ids.append(pledge_id)
     return pledge_ids
+
+
+@dataclass(frozen=True)
+class Signature:
+    pledge_id: int
+    # Whether the pledge took it: a new pledge, or a pending one it now
+    # proposes for (not a confirmed pledge, nor an older signature applied late).
+    taken: bool
 
 
 # One statement for a new address and a known one. For a pending pledge the new
@@ -115,30 +158,32 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
 _MERGE_SIGNATURE = """
 INSERT INTO pledges_pledge AS p (
     public_id, email, display_name, country, language, signed_at, wording_version,
-    wants_updates, email_due, email_requested_at, email_queued_at, email_attempts
+    wants_updates, email_due, email_requested_at, email_queued_at, email_attempts,
+    network_key, email_variant_key
 ) VALUES (
     %(public_id)s, %(email)s, %(display_name)s, %(country)s, %(language)s, %(signed_at)s, '',
-    %(false)s, %(confirmation)s, %(now)s, %(now)s, 0
+    %(false)s, %(confirmation)s, %(now)s, %(now)s, 0, %(network_key)s, %(variant_key)s
 )
 ON CONFLICT (lower(email)) DO UPDATE SET
     display_name = CASE WHEN {proposal} THEN excluded.display_name ELSE p.display_name END,
     country = CASE WHEN {proposal} THEN excluded.country ELSE p.country END,
     language = CASE WHEN {proposal} THEN excluded.language ELSE p.language END,
     signed_at = CASE WHEN {proposal} THEN excluded.signed_at ELSE p.signed_at END,
+    network_key = CASE WHEN {proposal} THEN excluded.network_key ELSE p.network_key END,
     email_due = CASE WHEN {owed} THEN (
         CASE WHEN p.confirmed_at IS NULL THEN %(confirmation)s ELSE %(already_pledged)s END
     ) ELSE p.email_due END,
     email_requested_at = CASE WHEN {owed} THEN %(now)s ELSE p.email_requested_at END,
     email_queued_at = CASE WHEN {owed} THEN %(now)s ELSE p.email_queued_at END,
     email_attempts = CASE WHEN {owed} THEN 0 ELSE p.email_attempts END
-RETURNING id
+RETURNING id, confirmed_at IS NULL AND signed_at = %(signed_at)s
 """.format(
     proposal="p.confirmed_at IS NULL AND p.signed_at <= excluded.signed_at",
     owed="(p.email_requested_at IS NULL OR p.email_requested_at <= %(resend_before)s)",
 )
 
 
-def _merge_signature(request: PledgeRequest, now: datetime) -> int:
+def _merge_signature(request: PledgeRequest, now: datetime) -> Signature:
     def db(field: str, value):
         return Pledge._meta.get_field(field).get_db_prep_save(value, connection)
 
@@ -156,10 +201,15 @@ def _merge_signature(request: PledgeRequest, now: datetime) -> int:
         "false": False,
         "confirmation": Pledge.EmailDue.CONFIRMATION.value,
         "already_pledged": Pledge.EmailDue.ALREADY_PLEDGED.value,
+        # The network goes with the signature the pledge takes (so a confirmed
+        # pledge keeps the one it was confirmed from); the variant is the address's.
+        "network_key": request.network_key,
+        "variant_key": variant_key(request.email),
     }
     with connection.cursor() as cursor:
         cursor.execute(_MERGE_SIGNATURE, params)
-        return cursor.fetchone()[0]
+        pledge_id, taken = cursor.fetchone()
+    return Signature(pledge_id, bool(taken))
 
 
 def _owe_new_link(request: PledgeRequest, now: datetime) -> int | None:
@@ -215,8 +265,9 @@ def pledge_for_wall_choice(token: str) -> Pledge:
 def purge_stale(now: datetime | None = None) -> dict[str, int]:
     """Delete what we no longer need (beat, daily): pledges left unconfirmed
     PENDING_KEPT_FOR after their last signature, with the log of the emails they
-    were sent, requests that were never applied, and outgoing messages (allauth's
-    codes) older than a day (core.mail.purge_outgoing).
+    were sent, requests that were never applied, outgoing messages (allauth's
+    codes) older than a day (core.mail.purge_outgoing), and the networks of
+    signatures older than 30 days (abuse.suspicion.forget_networks).
 
     Each is one conditional DELETE: a pledge confirmed at that very moment no
     longer matches and stays, counted.
@@ -230,7 +281,8 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
     )
     # Outgoing messages (allauth's codes) not sent within a day: core's own rule.
     outgoing = mail.purge_outgoing(now)
-    return {"pledges": pledges, "requests": requests, "outgoing": outgoing}
+    networks = suspicion.forget_networks(now)
+    return {"pledges": pledges, "requests": requests, "outgoing": outgoing, "networks": networks}
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from abuse.clients import network_key
 from accounts import services as supporter_accounts
 from core.shared_pages import render_shared_page
 from pledges import services, wall
@@ -39,6 +40,7 @@ def pledge(request):
         email=data["email"],
         country=data["country"],
         language=get_language(),
+        network_key=network_key(request),
     )
     return redirect("pledges:sent")
 
@@ -136,7 +138,9 @@ def new_link(request):
     form = NewLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "pledges/new_link.html", {"form": form}, status=400)
-    services.request_new_link(email=form.cleaned_data["email"], language=get_language())
+    services.request_new_link(
+        email=form.cleaned_data["email"], language=get_language(), network_key=network_key(request)
+    )
     return redirect("pledges:sent")
 
 

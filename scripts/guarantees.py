@@ -655,8 +655,8 @@ GUARANTEES = [
         "Only confirmed supporters who opted in are on the wall",
         ["tests/test_wall.py::test_it_shows_only_confirmed_supporters_who_chose_to_appear"],
         "pledges/models.py",
-        'return self.confirmed().filter(on_wall=True).order_by("-confirmed_at", "-id")',
-        'return self.confirmed().order_by("-confirmed_at", "-id")',
+        'return self.counted().filter(on_wall=True).order_by("-confirmed_at", "-id")',
+        'return self.counted().order_by("-confirmed_at", "-id")',
     ),
     Guarantee(
         "Erasure takes a supporter off the wall",
