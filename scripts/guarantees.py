@@ -1213,6 +1213,54 @@ GUARANTEES = [
         "            set_response_etag(response)\n",
         "",
     ),
+    Guarantee(
+        "A burst of signatures from one network holds all its pledges, confirmed ones too",
+        [
+            "tests/test_suspicion.py::"
+            "test_a_burst_holds_every_pledge_of_the_window_and_the_counts_drop_exactly"
+        ],
+        "abuse/suspicion.py",
+        "            suspects.append(window)\n",
+        "            pass\n",
+    ),
+    Guarantee(
+        "A suspect pledge adds nothing to the counts when it is confirmed",
+        [
+            "tests/test_suspicion.py::test_confirming_a_suspect_counts_nothing_and_looks_the_same",
+            "tests/test_review_race.py::test_a_restore_during_a_confirmation_counts_it_once",
+        ],
+        "pledges/models.py",
+        "            if updated and _standing_of(self.pk) == Pledge.Standing.COUNTED:\n",
+        "            if updated:\n",
+    ),
+    Guarantee(
+        "A bulk review changes the counts exactly, even while confirmations land",
+        ["tests/test_review_race.py"],
+        "pledges/models.py",
+        '                .select_for_update()\n                .order_by("pk")\n',
+        '                .order_by("pk")\n',
+    ),
+    Guarantee(
+        "Erasure keeps a pledge's standing: an erased suspect stays uncounted",
+        ["tests/test_suspicion.py::test_erasing_a_suspect_keeps_it_uncounted"],
+        "pledges/models.py",
+        '                "standing": current.standing,\n',
+        "",
+    ),
+    Guarantee(
+        "The network a signature came from is forgotten 30 days after it",
+        ["tests/test_network_retention.py"],
+        "pledges/services.py",
+        "    networks = suspicion.forget_networks(now)\n",
+        "    networks = 0\n",
+    ),
+    Guarantee(
+        "Only administrators review suspect pledges",
+        ["tests/test_review.py::test_only_administrators_review"],
+        "accounts/rules.py",
+        '    "review_suspects": {Role.ADMINISTRATOR},',
+        '    "review_suspects": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},',
+    ),
 ]
 
 
