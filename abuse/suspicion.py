@@ -16,8 +16,9 @@ exports, and not on the walls. Two signals:
   (abuse.variants: j.o.e@gmail.com, joe+2@gmail.com), held itself.
 
 Only a signature the pledge took is judged: a new pledge, or a pending one it
-now proposes for. A stranger signing a confirmed pledge's address changes
-nothing about it, so nobody can get someone else's pledge held by signing it.
+now proposes for (its latest signature, signed_at, is this one). A stranger
+signing a confirmed pledge's address changes nothing about it, so nobody can
+get someone else's pledge held by signing it.
 
 Each judgement runs after the merge has committed, so it sees every signature
 committed before it: of two arriving together, the later to commit sees both.
@@ -33,7 +34,7 @@ from functools import reduce
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from accounts.models import ReviewAction
@@ -47,18 +48,53 @@ logger = logging.getLogger(__name__)
 NETWORK_KEPT_FOR = timedelta(days=30)
 
 
+# The signatures from the network in the window (0 for a request that had no
+# network), and whether another pledge shares the address's variant, for the
+# pledge if it took the signature: one statement, written out because the ORM
+# took some 5 ms a signature to build it (measured on the worker's hot path;
+# the database answers in 0.2 ms from pledges_pledge_network_idx and
+# pledges_pledge_variant_idx, whose conditions the "<> ''" terms match).
+_JUDGE = """
+SELECT
+    CASE WHEN %(network_key)s = '' THEN 0 ELSE (
+        SELECT count(*) FROM pledges_pledge w
+        WHERE w.network_key = %(network_key)s AND w.signed_at > %(window_start)s
+    ) END,
+    EXISTS (
+        SELECT 1 FROM pledges_pledge v
+        WHERE v.email_variant_key = p.email_variant_key
+            AND v.email_variant_key <> '' AND v.id <> p.id
+    )
+FROM pledges_pledge p
+WHERE p.id = %(pledge_id)s AND p.signed_at = %(signed_at)s AND p.network_key = %(network_key)s
+"""
+
+
 def judge(pledge_id: int, *, network_key: str, signed_at: datetime) -> int:
-    """Hold as suspect what the signature (`pledge_id` now carries it) makes
-    suspicious; returns how many pledges it held. Safe to run twice."""
+    """Hold as suspect what the signature received at `signed_at` from
+    `network_key` makes suspicious, if pledge `pledge_id` took it (its latest
+    signature is this one); returns how many pledges it held. One query when
+    nothing is suspicious; safe to run twice."""
+    window_start = signed_at - timedelta(seconds=settings.ABUSE_NETWORK_WINDOW)
+    moment = Pledge._meta.get_field("signed_at")
+    params = {
+        "pledge_id": pledge_id,
+        "network_key": network_key,
+        "signed_at": moment.get_db_prep_save(signed_at, connection),
+        "window_start": moment.get_db_prep_save(window_start, connection),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_JUDGE, params)
+        found = cursor.fetchone()
+    if found is None:  # a newer signature took the pledge, or it is gone
+        return 0
+    n_signatures, has_variant = found
     suspects = []
-    if network_key:
-        window = Q(
-            network_key=network_key,
-            signed_at__gt=signed_at - timedelta(seconds=settings.ABUSE_NETWORK_WINDOW),
-        )
-        if Pledge.objects.filter(window).count() > settings.ABUSE_NETWORK_BURST:
-            suspects.append(window)
-    if _has_other_variant(pledge_id):
+    if n_signatures > settings.ABUSE_NETWORK_BURST:
+        suspects.append(Q(network_key=network_key, signed_at__gt=window_start))
+    if has_variant:
+        # Another pledge of the same mailbox is another address: one address
+        # is one pledge (the unique index on lower(email)).
         suspects.append(Q(pk=pledge_id))
     if not suspects:
         return 0
@@ -76,15 +112,6 @@ def judge(pledge_id: int, *, network_key: str, signed_at: datetime) -> int:
         # No address, no network: only that something was held, for the operators.
         logger.info("suspicion: %d pledge(s) held for review", held)
     return held
-
-
-def _has_other_variant(pledge_id: int) -> bool:
-    key = Pledge.objects.filter(pk=pledge_id).values_list("email_variant_key", flat=True).first()
-    if not key:
-        return False
-    # Another pledge of the same mailbox is another address: one address is
-    # one pledge (the unique index on lower(email)).
-    return Pledge.objects.filter(email_variant_key=key).exclude(pk=pledge_id).exists()
 
 
 def forget_cached_counts(countries: Iterable[str]) -> None:

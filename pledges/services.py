@@ -7,7 +7,6 @@ time it takes tells the visitor nothing.
 """
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -115,7 +114,6 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
     now = now or timezone.now()
     pledge_ids = []
     for request_id in request_ids:
-        signature = None
         with transaction.atomic():
             request = (
                 PledgeRequest.objects.select_for_update(skip_locked=True)
@@ -125,29 +123,19 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
             if request is None:
                 continue
             if request.kind == PledgeRequest.Kind.SIGN:
-                signature = _merge_signature(request, now)
-                pledge_id = signature.pledge_id
+                pledge_id = _merge_signature(request, now)
             else:
                 pledge_id = _owe_new_link(request, now)
                 request.delete()
-        if signature is not None:
+        if request.kind == PledgeRequest.Kind.SIGN:
             with transaction.atomic():
-                if signature.taken:
-                    suspicion.judge(
-                        pledge_id, network_key=request.network_key, signed_at=request.received_at
-                    )
+                suspicion.judge(
+                    pledge_id, network_key=request.network_key, signed_at=request.received_at
+                )
                 PledgeRequest.objects.filter(pk=request.pk).delete()
         if pledge_id is not None:
             pledge_ids.append(pledge_id)
     return pledge_ids
-
-
-@dataclass(frozen=True)
-class Signature:
-    pledge_id: int
-    # Whether the pledge took it: a new pledge, or a pending one it now
-    # proposes for (not a confirmed pledge, nor an older signature applied late).
-    taken: bool
 
 
 # One statement for a new address and a known one. For a pending pledge the new
@@ -176,14 +164,14 @@ ON CONFLICT (lower(email)) DO UPDATE SET
     email_requested_at = CASE WHEN {owed} THEN %(now)s ELSE p.email_requested_at END,
     email_queued_at = CASE WHEN {owed} THEN %(now)s ELSE p.email_queued_at END,
     email_attempts = CASE WHEN {owed} THEN 0 ELSE p.email_attempts END
-RETURNING id, confirmed_at IS NULL AND signed_at = %(signed_at)s
+RETURNING id
 """.format(
     proposal="p.confirmed_at IS NULL AND p.signed_at <= excluded.signed_at",
     owed="(p.email_requested_at IS NULL OR p.email_requested_at <= %(resend_before)s)",
 )
 
 
-def _merge_signature(request: PledgeRequest, now: datetime) -> Signature:
+def _merge_signature(request: PledgeRequest, now: datetime) -> int:
     def db(field: str, value):
         return Pledge._meta.get_field(field).get_db_prep_save(value, connection)
 
@@ -208,8 +196,7 @@ def _merge_signature(request: PledgeRequest, now: datetime) -> Signature:
     }
     with connection.cursor() as cursor:
         cursor.execute(_MERGE_SIGNATURE, params)
-        pledge_id, taken = cursor.fetchone()
-    return Signature(pledge_id, bool(taken))
+        return cursor.fetchone()[0]
 
 
 def _owe_new_link(request: PledgeRequest, now: datetime) -> int | None:

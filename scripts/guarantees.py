@@ -1220,8 +1220,8 @@ GUARANTEES = [
             "test_a_burst_holds_every_pledge_of_the_window_and_the_counts_drop_exactly"
         ],
         "abuse/suspicion.py",
-        "            suspects.append(window)\n",
-        "            pass\n",
+        "        suspects.append(Q(network_key=network_key, signed_at__gt=window_start))\n",
+        "        pass\n",
     ),
     Guarantee(
         "A suspect pledge adds nothing to the counts when it is confirmed",

@@ -8,6 +8,7 @@ example.net from one network within minutes and confirmed four of them (three
 in Portugal, one in Spain): all six are held as suspect. Olga organises, Paula
 moderates Portugal, Sara is a supporter."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,7 @@ def mallorys_burst():
         Pledge.objects.filter(pk=pledge.pk).update(network_key=MALLORYS)
         if n <= 4:
             pledge.choose_wall(on_wall=True, show_publicly=True, now=timezone.now())
-    assert suspicion.judge(pledge.pk, network_key=MALLORYS, signed_at=timezone.now()) == 6
+    assert suspicion.judge(pledge.pk, network_key=MALLORYS, signed_at=pledge.signed_at) == 6
     assert counts() == {"PT": 1}
     return ana
 
@@ -217,3 +218,17 @@ def test_a_supporter_learns_nothing_and_an_administrator_needs_a_second_factor(
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/2fa/totp/activate/")
     assert set(standings().values()) == {"", "suspect"}
+
+
+def test_the_previews_button_applies_exactly_what_was_previewed(client, mallorys_burst):
+    sign_in_as(client, "administrator")
+    asked = {"domain": "example.net", "signed_from": "2000-01-01T00:00", "everything": "on"}
+    html = client.get("/staff/review/preview/", asked).content.decode()
+    forms = re.findall(
+        r'<form method="post" action="/staff/review/apply/">(.*?)</form>', html, re.S
+    )
+    restore = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', forms[0]))
+    del restore["csrfmiddlewaretoken"]
+    assert restore == {**asked, "action": "restore"}
+    client.post("/staff/review/apply/", restore)
+    assert counts() == {"PT": 4, "ES": 1}

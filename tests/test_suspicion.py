@@ -14,8 +14,9 @@ from django.core import mail
 from django.core.cache import cache, caches
 from django.utils import timezone
 
-from pledges import counting
-from pledges.models import CountShard, Pledge
+from abuse.clients import keyed
+from pledges import counting, services
+from pledges.models import CountShard, Pledge, PledgeRequest
 from reports import exports
 from tests.conftest import confirm_path, press_confirm
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.django_db
 ANAS_HOME = "198.51.100.7"
 BRUNOS_OFFICE = "2001:db8:1:2::10"
 MALLORYS = "203.0.113.66"
+MALLORYS_KEY = keyed(MALLORYS, "network")
 START = "2026-12-01T10:00:00+00:00"
 ANA = {"display_name": "Ana Silva", "email": "ana.silva@gmail.com", "country": "PT"}
 
@@ -198,3 +200,35 @@ def test_a_suspect_moving_country_moves_no_count(client, sign_from):
     )
     assert counts() == {"PT": 1}
     assert counting.reconcile_counts() == {}
+
+
+def test_a_worker_dying_before_the_judgement_leaves_the_request_to_be_judged_again(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    def receive(n):
+        with django_capture_on_commit_callbacks(execute=False):  # applied below
+            services.sign_pledge(
+                display_name="M",
+                email=f"m{n}@example.net",
+                country="PT",
+                language="en",
+                network_key=MALLORYS_KEY,
+            )
+        return PledgeRequest.objects.latest("pk").pk
+
+    services.apply_requests([receive(n) for n in range(1, 6)])
+    sixth = receive(6)
+
+    def killed(*args, **kwargs):
+        raise SystemExit("the worker is killed")
+
+    monkeypatch.setattr(services.suspicion, "judge", killed)
+    with pytest.raises(SystemExit):
+        services.apply_requests([sixth])
+    assert Pledge.objects.filter(email="m6@example.net").exists()  # merged
+    assert PledgeRequest.objects.filter(pk=sixth).exists()  # not judged: still there
+    monkeypatch.undo()
+
+    services.apply_requests([sixth])  # as the sweep hands it out again
+    assert not PledgeRequest.objects.exists()
+    assert set(standings().values()) == {"suspect"}
