@@ -15,4 +15,6 @@ RUN DEBUG=false SECRET_KEY=build-only ALLOWED_HOSTS=localhost \
     && mkdir -p /app/var/media && chown blueheart /app/var/media
 USER blueheart
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", "--access-logfile", "-"]
+# Port 8000, 4 workers, and an access log without client addresses or the tokens
+# of links (config/gunicorn.py).
+CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]

@@ -1,89 +1,77 @@
-import re
+"""What every public form carries: a honeypot, and (where it takes an address)
+the refusal of disposable email domains.
 
+The honeypot is a text field that people never see or reach (moved off screen by
+the stylesheet, out of the tab order, hidden from screen readers, no autofill)
+and that form-filling scripts fill in. A form sent with it filled gets the answer
+a person would get, and nothing is done: a script learns nothing, and no one is
+emailed or counted. No CAPTCHA, no timing traps: the site works without
+JavaScript for everyone.
+"""
+
+from disposable_email_domains import blocklist
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import DomainNameValidator
 from django.utils.translation import gettext_lazy as _
 
-from abuse import review
-from accounts.models import ReviewAction
-
-HEX_KEY = re.compile(rf"^[0-9a-f]{{{review.SHORT_KEY},32}}$")
+# A name that form-filling scripts fill in, and that no form here uses.
+TRAP_FIELD = "website"
 
 
-class CriteriaForm(forms.Form):
-    """Which pledges a review takes: a network, a domain, a time window, or
-    several of them together."""
+class TrapInput(forms.TextInput):
+    """The honeypot's input, with its own label in a container hidden from
+    screen readers (abuse/widgets/trap.html)."""
 
-    network = forms.CharField(
-        label=_("Network"),
-        required=False,
-        max_length=32,
-        help_text=_("Its key as the list shows it (at least 8 characters)."),
-    )
-    domain = forms.CharField(
-        label=_("Email domain"),
-        required=False,
-        max_length=253,
-        help_text=_("For example example.org: every address at it."),
-    )
-    signed_from = forms.DateTimeField(
-        label=_("Signed from (UTC)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    signed_before = forms.DateTimeField(
-        label=_("Signed before (UTC)"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    everything = forms.BooleanField(
-        label=_("Not only suspect pledges"),
-        required=False,
-        help_text=_(
-            "Restoring then also counts invalid pledges again; invalidating also "
-            "takes counted ones out of the counts."
-        ),
-    )
+    template_name = "abuse/widgets/trap.html"
+    # Hidden from people, so forms and their templates treat it as hidden: it is
+    # rendered alone (label included), never in a visible field's layout.
+    is_hidden = True
 
-    def clean_network(self) -> str:
-        value = self.cleaned_data["network"].strip().lower()
-        if value and not HEX_KEY.match(value):
-            raise ValidationError(
-                _("A network is 8 to 32 of the characters 0-9 and a-f, as the list shows it.")
-            )
-        return value
+    def __init__(self) -> None:
+        # Its template writes no value: whatever was sent is never shown again.
+        super().__init__(attrs={"tabindex": "-1", "autocomplete": "off"})
 
-    def clean_domain(self) -> str:
-        value = self.cleaned_data["domain"].strip().lower().removeprefix("@")
-        if value:
-            try:
-                DomainNameValidator()(value)
-            except ValidationError:
-                raise ValidationError(_("Enter a domain such as example.org.")) from None
-        return value
+
+class TrapMixin:
+    """Adds the honeypot to a form; `is_trapped()` tells whether it was filled."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[TRAP_FIELD] = forms.CharField(required=False, widget=TrapInput())
+
+    def is_trapped(self) -> bool:
+        return bool(self.is_bound and self.data.get(self.add_prefix(TRAP_FIELD), "").strip())
 
     def clean(self):
-        data = super().clean()
-        if self.errors:
-            return data
-        start, end = data.get("signed_from"), data.get("signed_before")
-        if not (data.get("network") or data.get("domain") or start or end):
-            raise ValidationError(_("Choose a network, a domain or a time window."))
-        if start and end and end <= start:
-            raise ValidationError(_("The end of the time window is not after its start."))
-        return data
+        cleaned_data = super().clean()
+        # The honeypot is the view's business (is_trapped), never a service's.
+        (self.cleaned_data if cleaned_data is None else cleaned_data).pop(TRAP_FIELD, None)
+        return cleaned_data
 
-    def criteria(self) -> review.Criteria:
-        data = self.cleaned_data
-        return review.Criteria(
-            network=data["network"],
-            domain=data["domain"],
-            signed_from=data["signed_from"],
-            signed_before=data["signed_before"],
-            everything=data["everything"],
+
+class TrapForm(TrapMixin, forms.Form):
+    """A form that is only a button (unsubscribe, confirming a launch sign-up):
+    the honeypot alone."""
+
+
+def is_disposable(domain: str) -> bool:
+    """Whether the domain, or a domain it is under, is on the list of
+    disposable email services (the disposable-email-domains package)."""
+    labels = domain.lower().rstrip(".").split(".")
+    # Every parent domain but the top-level one: x.y.mailinator.com is mailinator.com's.
+    return any(".".join(labels[start:]) in blocklist for start in range(len(labels) - 1))
+
+
+def not_disposable(address: str) -> None:
+    """Refuses an address at a disposable email service: it stops working within
+    hours, and a pledge is confirmed, and kept, through its address."""
+    domain = address.rpartition("@")[2]
+    if is_disposable(domain):
+        raise ValidationError(
+            _(
+                "Addresses at %(domain)s stop working after a short while. Please use an "
+                "address you keep: your pledge is confirmed and managed through it."
+            ),
+            code="disposable",
+            params={"domain": domain},
         )
-
-
-class ReviewForm(CriteriaForm):
-    action = forms.ChoiceField(label=_("Action"), choices=ReviewAction.Action.choices)

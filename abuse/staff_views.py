@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from abuse import review
-from abuse.forms import CriteriaForm, ReviewForm
+from abuse.review_forms import CriteriaForm, ReviewForm
 from accounts.decorators import staff_view
 
 ACTION = "review_suspects"

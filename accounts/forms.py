@@ -1,8 +1,13 @@
+from allauth.account.forms import LoginForm, RequestLoginCodeForm, SignupForm
+from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from abuse import limits
+from abuse.forms import TrapMixin, not_disposable
 from accounts.models import Role, User
 from pledges.forms import (
     NEWS_TEXT,
@@ -63,3 +68,44 @@ class EraseForm(forms.Form):
         ),
         error_messages={"required": _("Please tick the box to confirm.")},
     )
+
+
+class AccountEntryMixin(TrapMixin):
+    """What allauth's forms that email an address (sign in, ask for a code, sign
+    up; ACCOUNT_FORMS) add to allauth's own checks and rate limits: the
+    honeypot, the refusal of disposable domains, and the per-domain limit,
+    which allauth's limits (per address and per network) do not have.
+
+    A filled honeypot gets a plain form error: allauth has no public way to
+    answer as if a code had been sent without sending one."""
+
+    email_field = "email"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.email_field].validators.append(not_disposable)
+
+    def clean(self):
+        if self.is_trapped():
+            raise ValidationError(
+                _("Please leave the field “Leave this field empty” empty."), code="trapped"
+            )
+        email = self.cleaned_data.get(self.email_field)
+        if email and not self.errors:
+            request = allauth_context.request
+            refused = limits.too_many(request, "sign-in", email=email, scopes=(limits.DOMAIN,))
+            if refused:
+                raise ImmediateHttpResponse(refused)
+        return super().clean()
+
+
+class SignInForm(AccountEntryMixin, LoginForm):
+    email_field = "login"
+
+
+class RequestCodeForm(AccountEntryMixin, RequestLoginCodeForm):
+    pass
+
+
+class SignUpForm(AccountEntryMixin, SignupForm):
+    pass

@@ -9,7 +9,8 @@ later gets it without a line of its own:
 - ETag, computed from the body, and If-None-Match answered with 304: a client
   polling an unchanged figure gets no body.
 - CORS open to any origin for reading. No credentials are ever involved (no
-  login, no cookie), so "*" is safe and Allow-Credentials is never sent.
+  login, no cookie), so "*" is safe and Allow-Credentials is never sent; and
+  Cross-Origin-Resource-Policy: cross-origin (core/headers.py).
 - HEAD answers as GET does (uptime monitors, tests/test_head.py).
 """
 
@@ -17,6 +18,8 @@ from functools import wraps
 
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+
+from core.headers import allow_other_sites
 
 CACHE_CONTROL = {"public": True, "max_age": 60, "stale_while_revalidate": 60}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -60,6 +63,8 @@ def open_data(view):
 
 def _allow_any_origin(response: HttpResponse) -> None:
     response["Access-Control-Allow-Origin"] = "*"
+    # Also for pages that load it without CORS, or under Cross-Origin-Embedder-Policy.
+    allow_other_sites(response)
     # So a script may read the validator it will send back as If-None-Match.
     response["Access-Control-Expose-Headers"] = "ETag"
 

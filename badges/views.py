@@ -15,6 +15,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
 from badges import badge as badges
+from core.headers import other_sites_may_load
 from pledges.models import Pledge
 
 VERSIONED_MAX_AGE = 24 * 3600
@@ -64,16 +65,19 @@ def _image(request, public_id, kind, content_type, draw):
 
 
 @require_safe
+@other_sites_may_load
 def svg(request, public_id):
     return _image(request, public_id, "svg", "image/svg+xml; charset=utf-8", badges.svg)
 
 
 @require_safe
+@other_sites_may_load
 def png(request, public_id):
     return _image(request, public_id, "png", "image/png", badges.png)
 
 
 @require_safe
+@other_sites_may_load
 def share_png(request, public_id):
     """The badge as a 1200 x 630 share image (Open Graph, Twitter cards)."""
     return _image(request, public_id, "share", "image/png", badges.share_png)

@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from abuse.forms import TrapMixin, not_disposable
 from pledges.forms import normalise_email
 
 
-class LaunchSignupForm(forms.Form):
+class LaunchSignupForm(TrapMixin, forms.Form):
     """ "Tell me when it launches": an address, nothing else."""
 
     email = forms.EmailField(
@@ -13,6 +14,7 @@ class LaunchSignupForm(forms.Form):
         help_text=_("One email when the campaign launches here; then we delete your address."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": _("Please enter your email.")},
+        validators=[not_disposable],
     )
 
     def __init__(self, *args, **kwargs):

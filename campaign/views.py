@@ -12,6 +12,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from abuse import limits
+from abuse.forms import TrapForm
 from abuse.suspicion import NETWORK_KEPT_FOR
 from campaign import services as launch_signups
 from campaign.content import countries_index_context, country_page_context
@@ -131,6 +133,10 @@ def launch_signup(request, iso2: str):
     if not form.is_valid():
         context = {"country": country, "launch_form": form}
         return render(request, "campaign/launch_signup.html", context, status=400)
+    if refused := limits.too_many(request, "launch-signup", email=form.cleaned_data["email"]):
+        return refused
+    if form.is_trapped():  # a script filled the honeypot: the same answer, nothing written
+        return redirect("campaign:launch-signup-sent", iso2=country.iso2)
     launch_signups.request_launch_email(
         country=country, email=form.cleaned_data["email"], language=get_language()
     )
@@ -169,7 +175,10 @@ def launch_confirm(request, token: str):
         return render(request, "campaign/launch_confirmed.html", {"country": country})
     if request.method != "POST":
         # GET confirms nothing: mail scanners follow links, people press buttons.
-        return render(request, "campaign/launch_confirm.html", {"country": country})
+        context = {"country": country, "form": TrapForm()}
+        return render(request, "campaign/launch_confirm.html", context)
+    if TrapForm(request.POST).is_trapped():  # a script: the same answer, nothing recorded
+        return render(request, "campaign/launch_confirmed.html", {"country": country})
     if not subscription.confirm(language=get_language(), now=timezone.now()):
         # Confirmed in another tab a moment ago, or the country launched meanwhile.
         country.refresh_from_db(fields=["status"])

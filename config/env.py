@@ -9,6 +9,7 @@ import binascii
 import ipaddress
 import os
 import re
+from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +90,29 @@ def env_int_list(name: str, default: list[int]) -> list[int]:
             f"{name} must be a comma-separated list of whole numbers from 1, not {_raw(name)!r}."
         )
     return numbers
+
+
+class Rate(NamedTuple):
+    """So many requests per so many seconds (abuse/limits.py)."""
+
+    count: int
+    seconds: int
+
+
+_RATE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str) -> Rate:
+    """A rate written as COUNT/PERIOD: 100/h, 5/d, 30/10m (units s, m, h, d)."""
+    value = _raw(name) or default
+    match = re.fullmatch(r"([0-9]+)\s*/\s*([0-9]*)\s*([smhd])", value)
+    rate = match and Rate(int(match[1]), int(match[2] or 1) * _RATE_UNITS[match[3]])
+    if not rate or rate.count < 1 or rate.seconds < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be a count per period such as 100/h, 5/d or 30/10m "
+            f"(at least 1, units s, m, h, d), not {value!r}."
+        )
+    return rate
 
 
 def env_site_url(name: str, default: str) -> str:

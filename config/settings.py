@@ -20,6 +20,7 @@ from config.env import (
     env_int_list,
     env_list,
     env_networks,
+    env_rate,
     env_site_url,
     env_str,
     mail_provider,
@@ -74,6 +75,20 @@ SITE_HOST = SITE_URL.split("://", 1)[1].split(":", 1)[0]
 # headers it sends.
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
+# Rate limits (abuse/limits.py): how often one network (an IPv4 address or an
+# IPv6 /64), one email domain and one address may use each public form that sends
+# an email or changes a supporter's choices, counted in fixed windows in the cache.
+# A network is generous (an event's Wi-Fi, a school, a mobile carrier's shared
+# address), a domain more so (gmail.com has many real supporters), an address
+# a handful a day: nobody needs more, and a script gets no further.
+RATE_LIMIT_PER_NETWORK = env_rate("RATE_LIMIT_PER_NETWORK", "100/h")
+RATE_LIMIT_PER_DOMAIN = env_rate("RATE_LIMIT_PER_DOMAIN", "5000/h")
+RATE_LIMIT_PER_ADDRESS = env_rate("RATE_LIMIT_PER_ADDRESS", "5/d")
+# The most emails one address is sent in a UTC day through the outbox (pledge
+# emails, new links, launch sign-ups, sign-in codes), whoever asked: past it an
+# email is dropped, not sent (core/outbox.py, abuse.EmailAllowance).
+EMAIL_DAILY_CAP_PER_ADDRESS = env_int("EMAIL_DAILY_CAP_PER_ADDRESS", 5, minimum=1)
+
 # More than ABUSE_NETWORK_BURST signatures from one network (abuse/clients.py)
 # within ABUSE_NETWORK_WINDOW seconds hold all of them as suspect, uncounted
 # until an administrator reviews them (abuse/suspicion.py).
@@ -113,6 +128,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy and Cross-Origin-Resource-Policy (core/headers.py); before
+    # WhiteNoise, so static files carry them too.
+    "core.headers.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -346,6 +364,23 @@ LOGOUT_REDIRECT_URL = "campaign:home"
 # that does nothing; every page here works without JavaScript.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Blue Heart"
+# allauth's own rate limits (its per-minute defaults, kept) plus ours per network
+# and per address, counted by allauth against the client address that
+# abuse.clients reads (AccountAdapter.get_client_ip); over them, allauth answers
+# with our 429 page (config.urls.handler429). Our forms add the honeypot, the
+# disposable-domain check and the per-domain limit (accounts/forms.py).
+_per_network = f"{RATE_LIMIT_PER_NETWORK.count}/{RATE_LIMIT_PER_NETWORK.seconds}s/ip"
+_per_address = f"{RATE_LIMIT_PER_ADDRESS.count}/{RATE_LIMIT_PER_ADDRESS.seconds}s/key"
+ACCOUNT_RATE_LIMITS = {
+    "login": f"30/m/ip,{_per_network}",
+    "signup": f"20/m/ip,{_per_network}",
+    "request_login_code": f"20/m/ip,{_per_network},3/m/key,{_per_address}",
+}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.SignInForm",
+    "request_login_code": "accounts.forms.RequestCodeForm",
+    "signup": "accounts.forms.SignUpForm",
+}
 
 # Languages: the six UN languages and Portuguese are the goal; catalogs arrive
 # language by language, and a language is listed here once its pages exist.
@@ -410,8 +445,45 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Other sites' pages may load our responses only where they are meant to
+# (core/headers.py: the widgets, badge and share images, the open data API).
+CROSS_ORIGIN_RESOURCE_POLICY = "same-origin"
+# Powerful features no page here uses, refused to every page and to whatever it
+# frames (Permissions-Policy, core/headers.py). Not web-share: the Share… button
+# uses it (static/js/share.js). publickey-credentials-*: WebAuthn is off
+# (MFA_SUPPORTED_TYPES); turning it on means taking those two out.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "ambient-light-sensor",
+    "autoplay",
+    "bluetooth",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "fullscreen",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "interest-cohort",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "picture-in-picture",
+    "publickey-credentials-create",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+# No script of ours reads the CSRF cookie: forms carry the token, so a script
+# injected into a page cannot read it either.
+CSRF_COOKIE_HTTPONLY = True
 
 if SITE_URL.startswith("https://"):
     SECURE_SSL_REDIRECT = True
@@ -424,11 +496,51 @@ if SITE_URL.startswith("https://"):
     CSRF_COOKIE_SECURE = True
     CSRF_TRUSTED_ORIGINS = [SITE_URL]
 
+# The tokens of links (confirm, unsubscribe, exports…) and secret query values
+# never reach a log (core/logs.py): cut out where Django logs paths (at those
+# loggers, before any handler, Django's own included), and by every handler of ours.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "redact_secrets": {"()": "core.logs.RedactSecrets"},
+        "without_template_context": {"()": "core.logs.WithoutTemplateContext"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # runserver's request lines, as Django's default logging writes them.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_secrets"],
+        },
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # "Not Found: /confirm/<token>/", "Forbidden (CSRF token missing.): <path>".
+        "django.request": {"filters": ["redact_secrets"]},
+        "django.security.csrf": {"filters": ["redact_secrets"]},
+        # Its debug lines would repeat a template's whole context (an address, say).
+        "django.template": {"filters": ["without_template_context"]},
+        # runserver: "GET /confirm/<token>/ HTTP/1.1" 200.
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["redact_secrets"],
+        },
+    },
 }

@@ -13,6 +13,10 @@ from widgets import views as widget_views
 
 SITEMAPS = {"pages": PagesSitemap, "learn": LearnSitemap, "countries": CountriesSitemap}
 
+# allauth answers with this when one of its rate limits refuses a request (Django
+# itself has no 429 handler): our 429 page, as for our own limits.
+handler429 = "abuse.views.too_many_requests"
+
 urlpatterns = [
     path("robots.txt", campaign_views.robots_txt, name="robots-txt"),
     path("favicon.ico", campaign_views.favicon, name="favicon"),

@@ -45,6 +45,9 @@ class OutgoingEmail(OwedEmail):
 
     # What a row owes while it waits (email_due); it owes nothing once sent.
     DUE = "message"
+    # One a signed-in staff member asked for, to their own address (a test send of
+    # an update, an export's link): never counted against the address's daily cap.
+    DUE_OWN = "own-message"
 
     recipient = models.EmailField(max_length=254)
     subject = models.CharField(max_length=998)
@@ -55,3 +58,6 @@ class OutgoingEmail(OwedEmail):
     def __str__(self) -> str:
         # Never the address or the subject: this may be printed anywhere.
         return f"outgoing email {self.pk}"
+
+    def counts_against_daily_cap(self) -> bool:
+        return self.email_due != self.DUE_OWN

@@ -6,7 +6,10 @@ lock or an open transaction while a mail server is talking:
 
 1. claim: one UPDATE sets a lease (email_claimed_until) on the row, if no one
    holds it, and commits. Whoever holds an unexpired lease is the only sender.
-2. send: outside any transaction.
+2. send: outside any transaction, once one email has been taken from the
+   recipient's daily allowance (abuse.EmailAllowance, one committed statement):
+   past EMAIL_DAILY_CAP_PER_ADDRESS the email is settled unsent, whoever asked
+   for it, and the mail server is never contacted.
 3. record: one UPDATE marks it sent, only if the lease is still ours and no new
    request came in meanwhile (that one is then still owed); then the caller's
    `on_sent(row, now)`, if given, is told what went out (e.g. to log it).
@@ -29,6 +32,8 @@ from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+
+from abuse.models import EmailAllowance
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +60,12 @@ class OwedEmail(models.Model):
 
     class Meta:
         abstract = True
+
+    def counts_against_daily_cap(self) -> bool:
+        """Whether this email takes from its recipient's daily allowance
+        (abuse.EmailAllowance): every email that anyone may ask for, for any
+        address, does."""
+        return True
 
 
 class EmailNotSent(Exception):
@@ -99,8 +110,18 @@ def deliver(
         return False
     mine = queryset.filter(pk=pk, email_claimed_until=lease)
     sent = False
+    taken: list[str] | None = []
     try:
         message = build(row)
+        if message is not None and row.counts_against_daily_cap():
+            taken = _take_allowances(message, now)
+            if taken is None:
+                # Its recipient has had the day's allowance, whoever asked for
+                # this one: settled unsent, the mail server never contacted.
+                logger.warning(
+                    "daily email cap reached for %s id=%s; not sent", queryset.model.__name__, pk
+                )
+                message = None
         if message is not None:
             (mailer or mail.mailers.default).send_messages([message])
             sent = True
@@ -108,6 +129,9 @@ def deliver(
         # The address will never take mail; trying again would only hammer it.
         logger.warning("recipient refused for %s id=%s; giving up", queryset.model.__name__, pk)
     except Exception as error:
+        # Not sent: the retry takes from the allowance again, so this one goes back.
+        for address in taken or ():
+            EmailAllowance.objects.give_back(address, now)
         mine.update(email_claimed_until=None, email_attempts=F("email_attempts") + 1)
         raise EmailNotSent(f"{queryset.model.__name__} id={pk}: {type(error).__name__}") from None
     # Recorded as sent only if what we sent is still what is owed.
@@ -119,6 +143,21 @@ def deliver(
     if sent and on_sent is not None:
         on_sent(row, now)
     return True
+
+
+def _take_allowances(message: EmailMessage, now: datetime) -> list[str] | None:
+    """Take one from each recipient's daily allowance (abuse.EmailAllowance):
+    the addresses taken from, or None if one of them has none left (and then
+    nothing is taken). One statement each, committed at once: no transaction
+    stays open across the send."""
+    taken = []
+    for address in message.recipients():
+        if not EmailAllowance.objects.take(address, now):
+            for other in taken:
+                EmailAllowance.objects.give_back(other, now)
+            return None
+        taken.append(address)
+    return taken
 
 
 def deliver_many(

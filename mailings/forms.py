@@ -2,10 +2,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from abuse.forms import TrapMixin
 from pledges.forms import NEWS_TEXT
 
 
-class EmailPreferencesForm(forms.Form):
+class EmailPreferencesForm(TrapMixin, forms.Form):
     wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
     country_news = forms.BooleanField(required=False)
     language = forms.ChoiceField(label=_("Language of our emails"), choices=settings.LANGUAGES)

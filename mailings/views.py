@@ -10,6 +10,8 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from abuse import limits
+from abuse.forms import TrapForm
 from mailings import services
 from mailings.forms import EmailPreferencesForm
 from mailings.tokens import read_token
@@ -39,8 +41,16 @@ def unsubscribe(request, token):
         return _gone(request)
     if request.method != "POST":
         # GET changes nothing: mail scanners follow links.
-        return _private(render(request, "mailings/unsubscribe.html", {"token": token}))
-    services.unsubscribe(pledge, timezone.now())
+        context = {"token": token, "form": TrapForm()}
+        return _private(render(request, "mailings/unsubscribe.html", context))
+    # A mail provider's one-click POST (RFC 8058) comes from its servers, which
+    # speak for many readers at once: only the per-address limit applies to it.
+    one_click = request.POST.get("List-Unsubscribe") == "One-Click"
+    scopes = (limits.ADDRESS,) if one_click else (limits.NETWORK, limits.ADDRESS)
+    if refused := limits.too_many(request, "unsubscribe", email=pledge.email, scopes=scopes):
+        return _private(refused)
+    if not TrapForm(request.POST).is_trapped():  # a script's: the same answer, no effect
+        services.unsubscribe(pledge, timezone.now())
     return _private(render(request, "mailings/unsubscribed.html", {"token": token}))
 
 
@@ -52,9 +62,13 @@ def preferences(request, token):
     country_name = pledge.country.name
     saved = False
     if request.method == "POST":
+        scopes = (limits.NETWORK, limits.ADDRESS)
+        if refused := limits.too_many(request, "preferences", email=pledge.email, scopes=scopes):
+            return _private(refused)
         form = EmailPreferencesForm(request.POST, country_name=country_name)
         if form.is_valid():
-            saved = pledge.change_email_preferences(
+            # A script that filled the honeypot is told "saved", and nothing changes.
+            saved = form.is_trapped() or pledge.change_email_preferences(
                 **form.cleaned_data, wording_version=WORDING_VERSION, now=timezone.now()
             )
             if not saved:

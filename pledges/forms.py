@@ -10,6 +10,8 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from abuse.forms import TrapMixin, not_disposable
+
 PLEDGE_TEXT = _(
     "I stand against human trafficking and with its victims, and I will wear the "
     "Blue Heart to show it."
@@ -93,7 +95,7 @@ class PledgeDetailsForm(forms.Form):
         return country_code(self.cleaned_data["country"])
 
 
-class PledgeForm(PledgeDetailsForm):
+class PledgeForm(TrapMixin, PledgeDetailsForm):
     """The public form. Anyone may type any address into it, so what it says is
     only a proposal until the address's owner confirms it."""
 
@@ -102,6 +104,7 @@ class PledgeForm(PledgeDetailsForm):
         max_length=254,
         help_text=_("We send you a link to confirm. We never show your email to anyone."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        validators=[not_disposable],
     )
     pledge = forms.BooleanField(
         label=PLEDGE_TEXT,
@@ -114,7 +117,7 @@ class PledgeForm(PledgeDetailsForm):
         return normalise_email(self.cleaned_data["email"])
 
 
-class ConfirmForm(PledgeDetailsForm):
+class ConfirmForm(TrapMixin, PledgeDetailsForm):
     """The page the confirmation link opens: what confirming will record.
 
     The news box starts unticked whatever the signature said: consent comes only
@@ -124,7 +127,7 @@ class ConfirmForm(PledgeDetailsForm):
     wants_updates = forms.BooleanField(label=NEWS_TEXT, required=False)
 
 
-class WallChoiceForm(forms.Form):
+class WallChoiceForm(TrapMixin, forms.Form):
     """The thank-you page's question: appear on the supporters' wall?
 
     `choice` is the token only the owner's confirming POST was answered with
@@ -143,11 +146,12 @@ def normalise_email(address: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-class NewLinkForm(forms.Form):
+class NewLinkForm(TrapMixin, forms.Form):
     email = forms.EmailField(
         label=_("Your email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        validators=[not_disposable],
     )
 
     def clean_email(self) -> str:

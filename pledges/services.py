@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from abuse import suspicion
+from abuse.models import EmailAllowance
 from abuse.variants import variant_key
 from core import mail, outbox, queue
 from core.models import JobLease
@@ -253,7 +254,8 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
     """Delete what we no longer need (beat, daily): pledges left unconfirmed
     PENDING_KEPT_FOR after their last signature, with the log of the emails they
     were sent, requests that were never applied, outgoing messages (allauth's
-    codes) older than a day (core.mail.purge_outgoing), and the networks of
+    codes) older than a day (core.mail.purge_outgoing), the daily email
+    allowances of days gone by (abuse.EmailAllowance), and the networks of
     signatures older than 30 days (abuse.suspicion.forget_networks).
 
     Each is one conditional DELETE: a pledge confirmed at that very moment no
@@ -268,8 +270,16 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
     )
     # Outgoing messages (allauth's codes) not sent within a day: core's own rule.
     outgoing = mail.purge_outgoing(now)
+    # Each address's count of emails for a day is of no use once the day is over.
+    allowances = EmailAllowance.objects.purge(now)
     networks = suspicion.forget_networks(now)
-    return {"pledges": pledges, "requests": requests, "outgoing": outgoing, "networks": networks}
+    return {
+        "pledges": pledges,
+        "requests": requests,
+        "outgoing": outgoing,
+        "allowances": allowances,
+        "networks": networks,
+    }
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from abuse import limits
 from abuse.clients import network_key
 from accounts import services as supporter_accounts
 from core.shared_pages import render_shared_page
@@ -35,6 +36,10 @@ def pledge(request):
     if not form.is_valid():
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
+    if refused := limits.too_many(request, "sign", email=data["email"]):
+        return refused
+    if form.is_trapped():  # a script filled the honeypot: the same answer, nothing written
+        return redirect("pledges:sent")
     services.sign_pledge(
         display_name=data["display_name"],
         email=data["email"],
@@ -71,6 +76,8 @@ def confirm(request, token):
     if not form.is_valid():
         context = {"form": form, "pledge_text": PLEDGE_TEXT}
         return render(request, "pledges/confirm.html", context, status=400)
+    if form.is_trapped():  # a script filled the honeypot: thanked, nothing recorded
+        return _thanks(request, pledge)
     confirmed = services.confirm_pledge(
         pledge,
         **form.cleaned_data,
@@ -82,6 +89,10 @@ def confirm(request, token):
         return render(request, "pledges/confirmed_already.html")
     # Confirming proved the address is theirs: it signs them in by code from now on.
     supporter_accounts.ensure_supporter_account(pledge.email)
+    return _thanks(request, pledge)
+
+
+def _thanks(request, pledge: Pledge):
     # The wall question carries a token that only this answer, to the owner's
     # own POST, ever holds: it is what lets the owner, and no one else, answer.
     wall_form = WallChoiceForm(initial={"choice": make_wall_choice_token(pledge.public_id)})
@@ -105,6 +116,8 @@ def wall_choice(request):
         return render(request, "pledges/wall_choice_invalid.html", {"expired": True}, status=410)
     except (BadToken, Pledge.DoesNotExist):
         return render(request, "pledges/wall_choice_invalid.html", {"expired": False}, status=404)
+    if form.is_trapped():  # a script filled the honeypot: the same answer, nothing changed
+        return render(request, "pledges/wall_choice_saved.html", {"pledge": pledge})
     chosen = pledge.choose_wall(
         on_wall=form.cleaned_data["on_wall"],
         show_publicly=form.cleaned_data["show_publicly"],
@@ -138,6 +151,10 @@ def new_link(request):
     form = NewLinkForm(request.POST)
     if not form.is_valid():
         return render(request, "pledges/new_link.html", {"form": form}, status=400)
+    if refused := limits.too_many(request, "new-link", email=form.cleaned_data["email"]):
+        return refused
+    if form.is_trapped():  # a script filled the honeypot: the same answer, nothing written
+        return redirect("pledges:sent")
     services.request_new_link(
         email=form.cleaned_data["email"], language=get_language(), network_key=network_key(request)
     )

@@ -101,7 +101,7 @@ def build_export(export_id: int, now: datetime | None = None) -> bool:
         )
         if claimed:
             export.refresh_from_db()
-            queue_email(emails.export_ready(export))
+            queue_email(emails.export_ready(export), own=True)
     return bool(claimed)
 
 

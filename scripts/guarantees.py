@@ -871,8 +871,8 @@ GUARANTEES = [
             "tests/test_browser_embed.py::test_another_site_shows_the_live_counter_in_a_frame",
         ],
         "widgets/views.py",
-        "return xframe_options_exempt(csp_override(policy)(view))",
-        "return xframe_options_exempt(view)",
+        "return other_sites_may_load(xframe_options_exempt(csp_override(policy)(view)))",
+        "return other_sites_may_load(xframe_options_exempt(view))",
     ),
     Guarantee(
         "A widget never shows an older count than the cached counts",
@@ -990,8 +990,8 @@ GUARANTEES = [
         "An update's test goes to its author only, and sends the update to nobody",
         ["tests/test_updates_staff.py::test_a_test_send_goes_to_the_author_only"],
         "mailings/services.py",
-        "            queue_email(message)\n",
-        "            queue_email(message)\n            sending.start(mailing)\n",
+        "            queue_email(message, own=True)\n",
+        "            queue_email(message, own=True)\n            sending.start(mailing)\n",
     ),
     Guarantee(
         "An update is never scheduled in the past (a typo in the year does not send it now)",
@@ -1211,6 +1211,107 @@ GUARANTEES = [
         ["tests/test_open_data_api.py::test_an_unchanged_answer_is_a_304_without_a_body"],
         "api/http.py",
         "            set_response_etag(response)\n",
+        "",
+    ),
+    Guarantee(
+        "A network (an IPv4 address, an IPv6 /64) is turned away with a 429 past its rate "
+        "limit, whatever X-Forwarded-For it forges",
+        [
+            "tests/test_rate_limits.py::test_it_limits_signatures_per_ipv4_address",
+            "tests/test_rate_limits.py::"
+            "test_it_counts_every_address_of_an_ipv6_slash_64_as_one_network",
+            "tests/test_rate_limits.py::test_a_forged_forwarded_header_does_not_escape_the_limit",
+        ],
+        "abuse/limits.py",
+        "            keys.append((scope, network_key(request)))\n",
+        "            pass\n",
+    ),
+    Guarantee(
+        "One address is sent at most EMAIL_DAILY_CAP_PER_ADDRESS emails a day through the "
+        "outbox, whoever asks for them and however",
+        [
+            "tests/test_email_cap.py::"
+            "test_every_source_together_never_exceeds_the_cap_and_the_next_day_starts_again"
+        ],
+        "core/outbox.py",
+        "        if message is not None and row.counts_against_daily_cap():\n",
+        "        if False:\n",
+    ),
+    Guarantee(
+        "A form sent with its honeypot filled gets a person's answer, and nothing is written "
+        "or emailed",
+        [
+            "tests/test_honeypot.py::test_a_filled_pledge_form_is_answered_as_ana_is_and_writes_nothing",
+            "tests/test_honeypot.py::test_a_filled_new_link_form_sends_nothing",
+            "tests/test_honeypot.py::test_a_filled_launch_sign_up_writes_nothing",
+        ],
+        "abuse/forms.py",
+        'return bool(self.is_bound and self.data.get(self.add_prefix(TRAP_FIELD), "").strip())',
+        "return False",
+    ),
+    Guarantee(
+        "An address at a disposable email domain, or under one, is refused with a form error",
+        [
+            "tests/test_disposable_domains.py::test_the_pledge_form_refuses_a_disposable_address",
+            "tests/test_disposable_domains.py::test_the_new_link_form_refuses_a_disposable_address",
+            "tests/test_disposable_domains.py::"
+            "test_the_launch_sign_up_refuses_a_disposable_address",
+            "tests/test_disposable_domains.py::test_signing_in_or_up_refuses_a_disposable_address",
+        ],
+        "abuse/forms.py",
+        "    if is_disposable(domain):\n",
+        "    if False:\n",
+    ),
+    Guarantee(
+        "No inline script or style in any template or page, and a CSP that would refuse one"
+        " (no 'unsafe-inline')",
+        ["tests/test_strict_csp.py"],
+        "templates/base.html",
+        '  <link rel="stylesheet" href="{% static \'css/site.css\' %}">\n',
+        "  <style>body { margin: 0 }</style>\n"
+        '  <link rel="stylesheet" href="{% static \'css/site.css\' %}">\n',
+        also=(
+            (
+                "config/settings.py",
+                '    "default-src": [CSP.SELF],\n',
+                '    "default-src": [CSP.SELF],\n    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],\n',
+            ),
+        ),
+    ),
+    Guarantee(
+        "Cross-Origin-Resource-Policy is same-origin by default: other sites load only the"
+        " widgets, badge and share images and the API",
+        [
+            "tests/test_security_headers.py::test_each_kind_of_response_carries_the_headers",
+            "tests/test_browser_resource_policy.py::test_another_site_gets_nothing_else_of_ours",
+        ],
+        "core/headers.py",
+        "        response.headers.setdefault(RESOURCE_POLICY, "
+        "settings.CROSS_ORIGIN_RESOURCE_POLICY)\n",
+        "",
+    ),
+    Guarantee(
+        "The tokens of links are redacted from gunicorn's access log (real gunicorn, real HTTP)",
+        ["tests/test_gunicorn_access_log.py"],
+        "config/gunicorn.py",
+        "                atoms[name] = redact(atoms[name])\n",
+        "                atoms[name] = atoms[name]\n",
+    ),
+    Guarantee(
+        "The tokens of links are redacted from Django's request log (the 404 and 410 pages)",
+        ["tests/test_log_redaction.py::test_a_404_or_410_logs_the_path_without_its_token"],
+        "config/settings.py",
+        '        "django.request": {"filters": ["redact_secrets"]},\n',
+        "",
+    ),
+    Guarantee(
+        "No address in the logs even where a template's debug line would repeat its context",
+        [
+            "tests/test_log_privacy.py::"
+            "test_no_address_name_or_token_reaches_the_logs_on_every_other_way_in"
+        ],
+        "config/settings.py",
+        '        "django.template": {"filters": ["without_template_context"]},\n',
         "",
     ),
     Guarantee(

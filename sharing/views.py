@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from campaign.models import Country
+from core.headers import other_sites_may_load
 from sharing import images
 
 VERSIONED_MAX_AGE = 24 * 3600
@@ -31,12 +32,14 @@ def _serve(request, version: str, draw) -> HttpResponse:
 
 
 @require_safe
+@other_sites_may_load
 def site(request):
     language = get_language()
     return _serve(request, images.site_version(language), lambda: images.site_image(language).png())
 
 
 @require_safe
+@other_sites_may_load
 def country(request, iso2: str):
     found = Country.objects.published().filter(code=iso2.upper()).first()
     if found is None or iso2 != found.iso2:

@@ -61,7 +61,9 @@ def test_it_lands_a_portuguese_supporter_on_the_portuguese_page(live_server, smt
 def test_it_signs_up_with_an_email_address_alone_verified_by_code(live_server, smtp_inbox):
     bruno = Visitor(live_server.url)
     _status, _url, form = bruno.get("/accounts/signup/")
-    assert set(re.findall(r'<input[^>]* name="([^"]+)"', form)) == {"csrfmiddlewaretoken", "email"}
+    # The address alone, and the honeypot that no person sees (abuse/forms.py).
+    fields = {"csrfmiddlewaretoken", "email", "website"}
+    assert set(re.findall(r'<input[^>]* name="([^"]+)"', form)) == fields
 
     status, url, _page = bruno.submit("/accounts/signup/", {"email": BRUNO})
     assert (status, url) == (200, live_server.url + "/accounts/confirm-email/")

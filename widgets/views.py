@@ -2,8 +2,9 @@
 
 /embed/ is the only place other sites may frame: its responses allow any
 ancestor (CSP frame-ancestors) and are exempt from X-Frame-Options, while every
-other page keeps refusing to be framed (SECURE_CSP, X_FRAME_OPTIONS). They set
-no cookie and read no session, so one cached copy serves everyone.
+other page keeps refusing to be framed (SECURE_CSP, X_FRAME_OPTIONS). Any site
+may load them (Cross-Origin-Resource-Policy: cross-origin, core/headers.py). They
+set no cookie and read no session, so one cached copy serves everyone.
 """
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
+from core.headers import other_sites_may_load
 from widgets.counter import (
     EMBED_MAX_AGE,
     UnknownCountry,
@@ -44,13 +46,14 @@ EMBED_IMAGE_CSP = {
 
 
 def embeddable(policy: dict):
-    """For /embed/ views: framable by any site, cacheable by any proxy for a minute."""
+    """For /embed/ views: framable and loadable by any site, cacheable by any
+    proxy for a minute."""
 
     def decorate(view):
         view = cache_control(
             public=True, max_age=EMBED_MAX_AGE, stale_while_revalidate=EMBED_MAX_AGE
         )(view)
-        return xframe_options_exempt(csp_override(policy)(view))
+        return other_sites_may_load(xframe_options_exempt(csp_override(policy)(view)))
 
     return decorate
 

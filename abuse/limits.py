@@ -1,0 +1,126 @@
+"""How often one may ask: rate limits per network, per email domain and per address.
+
+Each public form that sends an email or changes a supporter's choices counts its
+accepted POSTs (GET pages are never limited) in fixed windows kept in the cache
+(Redis): per network (abuse.clients: an IPv4 address or an IPv6 /64), per email
+domain and per address, each by a keyed hash, never the value itself. The
+windows are aligned on the clock (an hour from :00, a day from 00:00 UTC), so
+the answer can say when to try again. Over a limit, the view answers with the
+429 page and writes nothing.
+
+The per-address limit counts requests, not supporters: an address that has
+signed and one that never has are counted, and answered, the same way.
+
+A cache that cannot be reached never stops anyone signing: the limits are
+skipped (fail open), with a warning that names no one, and not tried again for
+a few seconds, so an outage costs one request the connection timeout, not every
+request.
+
+allauth's sign-in forms count with allauth's own rate limits, configured from the
+same settings (ACCOUNT_RATE_LIMITS); only their per-domain limit is counted here.
+"""
+
+import logging
+import math
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from abuse.clients import keyed, network_key
+from config.env import Rate
+
+logger = logging.getLogger(__name__)
+
+NETWORK, DOMAIN, ADDRESS = "network", "domain", "address"
+EVERY_SCOPE = (NETWORK, DOMAIN, ADDRESS)
+
+
+class _CacheBreaker:
+    """After the cache failed, leave the limits alone for a while: each try
+    against a dead cache holds the request for the connection timeout."""
+
+    PAUSE = 15.0  # seconds
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() >= self.closed_until
+
+    def trip(self) -> None:
+        self.closed_until = time.monotonic() + self.PAUSE
+
+    def reset(self) -> None:
+        self.closed_until = 0.0
+
+
+cache_breaker = _CacheBreaker()
+
+
+def _rate(scope: str) -> Rate:
+    return {
+        NETWORK: settings.RATE_LIMIT_PER_NETWORK,
+        DOMAIN: settings.RATE_LIMIT_PER_DOMAIN,
+        ADDRESS: settings.RATE_LIMIT_PER_ADDRESS,
+    }[scope]
+
+
+def _keys(request: HttpRequest, email: str | None, scopes) -> list[tuple[str, str]]:
+    keys = []
+    for scope in scopes:
+        if scope == NETWORK:
+            keys.append((scope, network_key(request)))
+        elif email:
+            value = email.rpartition("@")[2] if scope == DOMAIN else email
+            keys.append((scope, keyed(value.lower(), scope)))
+    return keys
+
+
+def _count(cache_key: str, timeout: int) -> int:
+    if cache.add(cache_key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # it expired between the two calls: a new window
+        cache.add(cache_key, 1, timeout)
+        return 1
+
+
+def too_many(
+    request: HttpRequest, action: str, *, email: str | None = None, scopes=EVERY_SCOPE
+) -> HttpResponse | None:
+    """Count this request against each scope's limit for `action`, network
+    first; the 429 answer at the first limit it goes over, else None. `email` is
+    the address the request is about (the per-domain and per-address limits
+    count only where it is given)."""
+    if not cache_breaker.is_open():
+        return None
+    now = time.time()
+    try:
+        for scope, key in _keys(request, email, scopes):
+            rate = _rate(scope)
+            window = int(now // rate.seconds)
+            if _count(f"abuse:limit:{action}:{scope}:{window}:{key}", rate.seconds) > rate.count:
+                return refusal(request, retry_after=(window + 1) * rate.seconds - now)
+    except Exception as error:
+        # Never the address or the key: only which kind of failure it was.
+        logger.warning(
+            "rate limits skipped for %s: cache unreachable (%s)", action, type(error).__name__
+        )
+        cache_breaker.trip()
+    return None
+
+
+def refusal(request: HttpRequest, *, retry_after: float) -> HttpResponse:
+    """The 429 page: friendly, translated, saying when to try again, with
+    Retry-After in whole seconds."""
+    seconds = max(1, math.ceil(retry_after))
+    context = {"retry_at": timezone.now() + timedelta(seconds=seconds)}
+    response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
