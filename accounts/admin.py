@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import privacy
-from accounts.models import AccessLog, User
+from accounts.models import AccessLog, ReviewAction, User
 from pledges.models import Pledge
 
 
@@ -55,8 +55,16 @@ class BlueHeartUserAdmin(AccessLogged, UserAdmin):
 @admin.register(Pledge)
 class PledgeAdmin(AccessLogged, ReadOnly, admin.ModelAdmin):
     # No name, no address: the list is what anyone with the admin sees at a glance.
-    list_display = ["public_id", "country", "confirmed", "signed_at", "confirmed_at", "erased_at"]
-    list_filter = [("confirmed_at", admin.EmptyFieldListFilter), "country"]
+    list_display = [
+        "public_id",
+        "country",
+        "confirmed",
+        "standing",
+        "signed_at",
+        "confirmed_at",
+        "erased_at",
+    ]
+    list_filter = [("confirmed_at", admin.EmptyFieldListFilter), "standing", "country"]
     ordering = ["-pk"]
     show_full_result_count = False
     fields = [
@@ -68,6 +76,7 @@ class PledgeAdmin(AccessLogged, ReadOnly, admin.ModelAdmin):
         "language",
         "signed_at",
         "confirmed_at",
+        "standing",
         "wording_version",
         "wants_updates",
         "news_changed_at",
@@ -115,5 +124,13 @@ class PledgeAdmin(AccessLogged, ReadOnly, admin.ModelAdmin):
 class AccessLogAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["at", "actor_id", "action", "model", "object_id"]
     list_filter = ["model", "action"]
+    ordering = ["-at", "-id"]
+    show_full_result_count = False
+
+
+@admin.register(ReviewAction)
+class ReviewActionAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["at", "actor_id", "action", "pledges_changed", "counted_delta"]
+    list_filter = ["action"]
     ordering = ["-at", "-id"]
     show_full_result_count = False

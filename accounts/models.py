@@ -129,3 +129,38 @@ class AccessLog(models.Model):
     def __str__(self) -> str:
         what = f"{self.action} {self.model} #{self.object_id}"
         return f"{self.at:%Y-%m-%d %H:%M} #{self.actor_id} {what}"
+
+
+class ReviewAction(models.Model):
+    """Every bulk review of suspect pledges by an administrator: who, what,
+    by which criteria, how many pledges it changed and how the counts moved.
+
+    Rows are only ever added (the admin shows them read-only). Like AccessLog,
+    the administrator is a bare id. The criteria hold no address: a network
+    (part of its keyed hash, forgotten after 30 days as the pledges' are), an
+    email domain and a time window.
+    """
+
+    class Action(models.TextChoices):
+        RESTORE = "restore", _("Restored: counted once confirmed")
+        INVALIDATE = "invalidate", _("Invalidated: never counted")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    criteria = models.JSONField(default=dict)
+    pledges_changed = models.PositiveIntegerField()
+    # The change in the world count, and in each country's ({"PT": -3}).
+    counted_delta = models.IntegerField()
+    country_deltas = models.JSONField(default=dict)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} #{self.actor_id} {self.action} {self.pledges_changed}"

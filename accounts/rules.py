@@ -26,6 +26,8 @@ _ALLOWED = {
     "manage_roles": {Role.ORGANISER, Role.ADMINISTRATOR},
     "use_admin": {Role.ADMINISTRATOR},
     "view_personal_data": {Role.ADMINISTRATOR},
+    # Restoring or invalidating suspect pledges changes the counts themselves.
+    "review_suspects": {Role.ADMINISTRATOR},
 }
 # Actions on a country that a moderator may take only for their own countries.
 _COUNTRY_SCOPED = {"edit_country", "send_updates", "view_dashboard", "export"}

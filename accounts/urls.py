@@ -20,4 +20,6 @@ urlpatterns = [
     path("updates/", include("mailings.staff_urls")),
     # Exports of the counts (organisers; moderators for their countries).
     path("exports/", include("reports.staff_urls")),
+    # Suspect pledges, restored or invalidated in bulk (administrators).
+    path("review/", include("abuse.staff_urls")),
 ]

@@ -35,6 +35,7 @@ def staff_home(request):
         "can_send_updates": can(user, "send_updates"),
         "can_view_dashboard": can(user, "view_dashboard"),
         "can_export": can(user, "export"),
+        "can_review": can(user, "review_suspects"),
     }
     return render(request, "accounts/staff/home.html", context)
 

@@ -181,7 +181,7 @@ def main(argv=None):
         # The checks: the figures, the rows and the counters all say the same.
         from pledges.models import CountShard, Pledge
 
-        confirmed = Pledge.objects.confirmed().count()
+        confirmed = Pledge.objects.counted().count()
         figures = sum(row["confirmed"] for row in from_rows)
         shards = sum(CountShard.objects.totals().values())
         log(f"check: {confirmed} confirmed rows, {figures} in the figures, {shards} in the shards")

@@ -107,7 +107,7 @@ def main(argv=None):
             exports.COUNTRY_DAY, start, end, None))).decode("utf-8-sig")  # fmt: skip
         lines = text.splitlines()[1:]
         in_csv = sum(int(line.rsplit(",", 1)[1]) for line in lines)
-        in_rows = Pledge.objects.confirmed().filter(confirmed_at__date__gte=start).count()
+        in_rows = Pledge.objects.counted().filter(confirmed_at__date__gte=start).count()
         log(f"check: {len(lines)} CSV rows, {in_csv} confirmations, {in_rows} confirmed rows")
         if in_csv != in_rows:
             sys.exit("the CSV disagrees with the rows")

@@ -123,7 +123,7 @@ def main(argv=None):
         csv = client.get(csv_path, HTTP_HOST=HOST)
         text = b"".join(csv.streaming_content).decode("utf-8-sig")
         in_csv = sum(int(line.rsplit(",", 1)[1]) for line in text.splitlines()[1:])
-        in_rows = Pledge.objects.confirmed().filter(confirmed_at__date__gte=start).count()
+        in_rows = Pledge.objects.counted().filter(confirmed_at__date__gte=start).count()
         api = client.get(requests["api_daily_world_two_years"], HTTP_HOST=HOST).json()
         log(f"check: CSV {in_csv}, rows {in_rows}, API {api['total']} confirmations")
         if not in_csv == in_rows == api["total"]:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from abuse import limits
 from abuse.forms import TrapForm
+from abuse.suspicion import NETWORK_KEPT_FOR
 from campaign import services as launch_signups
 from campaign.content import countries_index_context, country_page_context
 from campaign.forms import LaunchSignupForm
@@ -109,6 +110,7 @@ def privacy(request):
         "controller_name": settings.DATA_CONTROLLER_NAME,
         "controller_contact": settings.DATA_CONTROLLER_CONTACT,
         "pending_days": PENDING_KEPT_FOR.days,
+        "network_days": NETWORK_KEPT_FOR.days,
     }
     return render(request, "campaign/privacy.html", context)
 

@@ -89,6 +89,12 @@ RATE_LIMIT_PER_ADDRESS = env_rate("RATE_LIMIT_PER_ADDRESS", "5/d")
 # email is dropped, not sent (core/outbox.py, abuse.EmailAllowance).
 EMAIL_DAILY_CAP_PER_ADDRESS = env_int("EMAIL_DAILY_CAP_PER_ADDRESS", 5, minimum=1)
 
+# More than ABUSE_NETWORK_BURST signatures from one network (abuse/clients.py)
+# within ABUSE_NETWORK_WINDOW seconds hold all of them as suspect, uncounted
+# until an administrator reviews them (abuse/suspicion.py).
+ABUSE_NETWORK_BURST = env_int("ABUSE_NETWORK_BURST", 5, minimum=1)
+ABUSE_NETWORK_WINDOW = env_int("ABUSE_NETWORK_WINDOW", 600, minimum=1)
+
 INSTALLED_APPS = [
     # Django's admin, behind our rules and MFA (accounts/admin_site.py).
     "accounts.apps.BlueHeartAdminConfig",

@@ -45,7 +45,7 @@ def context(mailing: Mailing) -> dict:
     end = mailing.created_at
     totals = CountShard.objects.totals()
     new = dict(
-        Pledge.objects.confirmed()
+        Pledge.objects.counted()
         .filter(confirmed_at__gte=end - WEEK, confirmed_at__lt=end)
         .values_list("country")
         .annotate(n=Count("id"))

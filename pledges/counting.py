@@ -1,4 +1,4 @@
-"""The live count of confirmed supporters.
+"""The live count of confirmed supporters (counted ones: Pledge.objects.counted()).
 
 Confirmations add to sharded counter rows (see CountShard); readers get a
 snapshot cached for a few seconds, so a page view never scans the pledge table
@@ -47,14 +47,14 @@ def current_counts() -> dict:
 
 
 def reconcile_counts() -> dict[str, int]:
-    """Repair any drift between the shards and the confirmed pledges.
+    """Repair any drift between the shards and the counted pledges.
 
     Returns the corrections made, by country. A cheap unlocked comparison finds
     the suspects; each suspect is then recounted under a lock on all its shards,
     so confirmations that land meanwhile are neither lost nor counted twice.
     """
     actual = dict(
-        Pledge.objects.confirmed().values_list("country").annotate(n=Count("id")).order_by()
+        Pledge.objects.counted().values_list("country").annotate(n=Count("id")).order_by()
     )
     actual = {str(code): n for code, n in actual.items()}
     recorded = CountShard.objects.totals()
@@ -71,7 +71,7 @@ def reconcile_counts() -> dict[str, int]:
 
 
 def recount(country: str) -> int:
-    """Make the country's shards equal its confirmed pledges; returns the change.
+    """Make the country's shards equal its counted pledges; returns the change.
 
     The shards are locked before the pledges are counted, so a confirmation in
     flight (it holds a shard row until it commits) is either counted in both or
@@ -88,7 +88,7 @@ def recount(country: str) -> int:
         )
         # Counted after the locks: a confirmation either committed before (seen
         # here and in the shards) or waits for us (seen in neither).
-        actual = Pledge.objects.confirmed().filter(country=country).count()
+        actual = Pledge.objects.counted().filter(country=country).count()
         delta = actual - sum(shard.count for shard in shards)
         if delta:
             shards[0].count += delta

@@ -1,5 +1,6 @@
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -24,11 +25,17 @@ class PledgeQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(confirmed_at__isnull=True)
 
+    def counted(self):
+        """The pledges the counts are made of: confirmed, and neither held as
+        suspect nor found invalid (see Pledge.Standing). Every count, live or
+        over time, is of these; the shards hold exactly their number."""
+        return self.confirmed().filter(standing=Pledge.Standing.COUNTED)
+
     def on_wall(self):
-        """Confirmed supporters who chose to appear on the wall, newest first:
+        """Counted supporters who chose to appear on the wall, newest first:
         exactly the predicate and order of pledges_pledge_wall_idx, so the
         partial index serves every read of the wall."""
-        return self.confirmed().filter(on_wall=True).order_by("-confirmed_at", "-id")
+        return self.counted().filter(on_wall=True).order_by("-confirmed_at", "-id")
 
     def with_email_due(self):
         return self.exclude(email_due=Pledge.EmailDue.NONE)
@@ -43,6 +50,36 @@ class PledgeQuerySet(models.QuerySet):
     def stale(self, before: datetime):
         """Pending pledges whose last signature is older than `before`."""
         return self.pending().filter(signed_at__lt=before)
+
+    def set_standing(self, standing: str) -> tuple[int, dict[str, int]]:
+        """Give these pledges `standing`, the counts following exactly.
+
+        The rows are locked in the order of their ids (as every bulk change of
+        standing locks them, so two never deadlock), then changed, then each
+        country's shards get the difference once, countries in order. A
+        confirmation landing meanwhile either committed first (its row is read
+        here confirmed, and its +1 is taken back if it is no longer counted) or
+        waits for this transaction and reads the new standing (Pledge.confirm).
+        Returns the pledges changed and the change in each country's count.
+        """
+        with transaction.atomic():
+            rows = list(
+                self.exclude(standing=standing)
+                .select_for_update()
+                .order_by("pk")
+                .values_list("pk", "country", "confirmed_at", "standing")
+            )
+            if not rows:
+                return 0, {}
+            Pledge.objects.filter(pk__in=[row[0] for row in rows]).update(standing=standing)
+            counted_now = standing == Pledge.Standing.COUNTED
+            deltas = Counter()
+            for _pk, country, confirmed_at, before in rows:
+                if confirmed_at is not None and (before == Pledge.Standing.COUNTED) != counted_now:
+                    deltas[str(country)] += 1 if counted_now else -1
+            for country, delta in sorted(deltas.items()):
+                CountShard.objects.add(country, delta)
+        return len(rows), dict(sorted(deltas.items()))
 
 
 def _for_emails(queryset: models.QuerySet, emails: Iterable[str]) -> models.QuerySet:
@@ -65,6 +102,16 @@ class Pledge(OwedEmail):
         NONE = "", _("Nothing")
         CONFIRMATION = "confirmation", _("Confirmation link")
         ALREADY_PLEDGED = "already_pledged", _("Already pledged notice")
+
+    class Standing(models.TextChoices):
+        """Whether a confirmed pledge counts. The worker holds a signature it
+        finds suspicious (abuse/suspicion.py) out of the counts and off the
+        walls, silently: its signer gets every email, page and badge as usual.
+        An administrator then restores or invalidates it (abuse/review.py)."""
+
+        COUNTED = "", _("Counted once confirmed")
+        SUSPECT = "suspect", _("Suspect: not counted until reviewed")
+        INVALID = "invalid", _("Invalid: never counted")
 
     # The public handle (links, badges); the integer key never leaves the system.
     # Erasure draws a new one, so old links and badges lead nowhere.
@@ -109,6 +156,23 @@ class Pledge(OwedEmail):
     # Made up by `manage.py generate_pledges` (addresses at synthetic.invalid), for
     # trying and measuring: never a real supporter, whatever else the row says.
     is_synthetic = models.BooleanField(default=False, db_default=False)
+    # Counted, suspect or invalid (Standing); kept through erasure, so an erased
+    # suspect stays uncounted.
+    standing = models.CharField(
+        _("standing"),
+        max_length=10,
+        choices=Standing.choices,
+        blank=True,
+        default=Standing.COUNTED,
+        db_default=Standing.COUNTED,
+    )
+    # The keyed hash of the network the latest signature came from
+    # (abuse.clients.network_key): for suspicion and review only, blanked 30
+    # days after that signature (abuse.suspicion.forget_networks) and on erasure.
+    network_key = models.CharField(max_length=32, blank=True, default="", db_default="")
+    # The keyed hash of the address's canonical variant (abuse.variants): two
+    # addresses of one mailbox share it. Blanked on erasure.
+    email_variant_key = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     objects = PledgeQuerySet.as_manager()
 
@@ -124,22 +188,41 @@ class Pledge(OwedEmail):
                 condition=~Q(email_due=""),
                 name="pledges_pledge_email_due_idx",
             ),
-            # Confirmed pledges by country, then by time: the recount of a country
-            # reads its prefix, the daily figures (reports/history.py) a range of
-            # days. It replaced an index on country alone, so confirming writes
-            # no more index entries than it did.
+            # Counted pledges (the predicate of counted()) by country, then by
+            # time: the recount of a country reads its prefix, the daily figures
+            # (reports/history.py) a range of days. It replaced an index on
+            # country alone, so confirming writes no more index entries than it did.
             models.Index(
                 fields=["country", "confirmed_at"],
-                condition=Q(confirmed_at__isnull=False),
+                condition=Q(confirmed_at__isnull=False, standing=""),
                 name="pledges_pledge_country_day_idx",
             ),
-            # The supporters' wall: the latest confirmed supporters who opted in,
+            # The supporters' wall: the latest counted supporters who opted in,
             # read newest first and a page at a time.
             models.Index(
                 models.F("confirmed_at").desc(),
                 models.F("id").desc(),
-                condition=Q(on_wall=True, confirmed_at__isnull=False),
+                condition=Q(on_wall=True, confirmed_at__isnull=False, standing=""),
                 name="pledges_pledge_wall_idx",
+            ),
+            # Signatures from one network in a window (abuse/suspicion.py), and
+            # the daily forgetting of networks; only rows that still hold one.
+            models.Index(
+                fields=["network_key", "signed_at"],
+                condition=~Q(network_key=""),
+                name="pledges_pledge_network_idx",
+            ),
+            # Another pledge of the same mailbox (abuse/suspicion.py).
+            models.Index(
+                fields=["email_variant_key"],
+                condition=~Q(email_variant_key=""),
+                name="pledges_pledge_variant_idx",
+            ),
+            # The pledges awaiting or past review (abuse/review.py): few.
+            models.Index(
+                fields=["signed_at"],
+                condition=~Q(standing=""),
+                name="pledges_pledge_standing_idx",
             ),
         ]
 
@@ -149,6 +232,10 @@ class Pledge(OwedEmail):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+    @property
+    def is_counted(self) -> bool:
+        return self.is_confirmed and self.standing == Pledge.Standing.COUNTED
 
     def confirm(
         self,
@@ -160,7 +247,8 @@ class Pledge(OwedEmail):
         wording_version: str,
         now: datetime,
     ) -> bool:
-        """Record exactly what the owner submitted, confirm once and count once.
+        """Record exactly what the owner submitted, confirm once and count once
+        (unless it is held as suspect or invalid: see Standing).
 
         True only for the call that confirmed; a pledge already confirmed is
         left as it was.
@@ -177,7 +265,10 @@ class Pledge(OwedEmail):
                 news_changed_at=now,
                 news_wording_version=wording_version,
             )
-            if updated:
+            # The standing is read under the row lock the UPDATE holds until
+            # commit, so a review changing it waits for us (and then counts this
+            # confirmation) or went first (and we read what it left).
+            if updated and _standing_of(self.pk) == Pledge.Standing.COUNTED:
                 CountShard.objects.add(country, 1)
         if updated:
             self.refresh_from_db()
@@ -225,7 +316,7 @@ class Pledge(OwedEmail):
                 changes["on_wall_changed_at"] = now
             Pledge.objects.filter(pk=self.pk).update(**changes)
             old_country = current.country.code
-            if country != old_country:
+            if country != old_country and current.is_counted:
                 # Always in the same order, so two supporters moving opposite ways
                 # at once cannot deadlock on each other's counter rows.
                 for code, delta in sorted([(old_country, -1), (country, 1)]):
@@ -315,6 +406,8 @@ class Pledge(OwedEmail):
                 "erased_at": _day(now),
                 # A made-up row stays marked as one, erased or not.
                 "is_synthetic": current.is_synthetic,
+                # An erased suspect stays uncounted (and a counted one counted).
+                "standing": current.standing,
             }
             blank = {
                 field.attname: field.get_default()
@@ -336,6 +429,10 @@ def _next_supporter_number() -> RawSQL:
     if connection.vendor == "postgresql":
         return RawSQL(f"nextval('{SUPPORTER_NUMBER_SEQUENCE}')", ())  # noqa: S611
     return RawSQL("(SELECT COALESCE(MAX(supporter_number), 0) + 1 FROM pledges_pledge)", ())
+
+
+def _standing_of(pk: int) -> str:
+    return Pledge.objects.filter(pk=pk).values_list("standing", flat=True).get()
 
 
 def _day(moment: datetime) -> datetime:
@@ -399,6 +496,9 @@ class PledgeRequest(models.Model):
     received_at = models.DateTimeField()
     # When it was last handed to a worker; the sweep re-queues it if it lingers.
     queued_at = models.DateTimeField()
+    # The keyed hash of the network it came from (abuse.clients.network_key),
+    # for the worker's suspicion only; the request lives a day at most.
+    network_key = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     objects = PledgeRequestQuerySet.as_manager()
 

@@ -13,7 +13,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from abuse import suspicion
 from abuse.models import EmailAllowance
+from abuse.variants import variant_key
 from core import mail, outbox, queue
 from core.models import JobLease
 from pledges import emails
@@ -56,23 +58,40 @@ def confirm_pledge(pledge: Pledge, *, now: datetime | None = None, **submitted) 
 
 
 def sign_pledge(
-    *, display_name: str, email: str, country: str, language: str, now: datetime | None = None
+    *,
+    display_name: str,
+    email: str,
+    country: str,
+    language: str,
+    network_key: str = "",
+    now: datetime | None = None,
 ) -> None:
     """Receive a signature. Returns nothing on purpose: the caller must answer
-    the same way whether or not this address signed before."""
+    the same way whether or not this address signed before. `network_key` is
+    the keyed hash of where it came from (abuse.clients.network_key), which
+    the worker's suspicion groups by."""
     _receive(
         PledgeRequest.Kind.SIGN,
         email=email,
         display_name=display_name,
         country=country,
         language=language,
+        network_key=network_key,
         now=now,
     )
 
 
-def request_new_link(*, email: str, language: str, now: datetime | None = None) -> None:
+def request_new_link(
+    *, email: str, language: str, network_key: str = "", now: datetime | None = None
+) -> None:
     """Receive a request for a new confirmation link; same work as signing."""
-    _receive(PledgeRequest.Kind.NEW_LINK, email=email, language=language, now=now)
+    _receive(
+        PledgeRequest.Kind.NEW_LINK,
+        email=email,
+        language=language,
+        network_key=network_key,
+        now=now,
+    )
 
 
 def _receive(kind: str, *, now: datetime | None, **fields) -> None:
@@ -86,6 +105,12 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
 
     Returns the ids of the pledges that may now owe an email. Safe to run twice
     and concurrently: a request is applied by whoever locks it first.
+
+    A signature the pledge took is then judged (abuse.suspicion.judge), once
+    the merge has committed, so that the judgement sees every signature
+    committed before it. The request goes with the judgement: a worker that
+    dies in between leaves it to the sweep, which applies it again (the merge
+    changes nothing the second time) and judges it.
     """
     now = now or timezone.now()
     pledge_ids = []
@@ -102,7 +127,13 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
                 pledge_id = _merge_signature(request, now)
             else:
                 pledge_id = _owe_new_link(request, now)
-            request.delete()
+                request.delete()
+        if request.kind == PledgeRequest.Kind.SIGN:
+            with transaction.atomic():
+                suspicion.judge(
+                    pledge_id, network_key=request.network_key, signed_at=request.received_at
+                )
+                PledgeRequest.objects.filter(pk=request.pk).delete()
         if pledge_id is not None:
             pledge_ids.append(pledge_id)
     return pledge_ids
@@ -116,16 +147,18 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
 _MERGE_SIGNATURE = """
 INSERT INTO pledges_pledge AS p (
     public_id, email, display_name, country, language, signed_at, wording_version,
-    wants_updates, email_due, email_requested_at, email_queued_at, email_attempts
+    wants_updates, email_due, email_requested_at, email_queued_at, email_attempts,
+    network_key, email_variant_key
 ) VALUES (
     %(public_id)s, %(email)s, %(display_name)s, %(country)s, %(language)s, %(signed_at)s, '',
-    %(false)s, %(confirmation)s, %(now)s, %(now)s, 0
+    %(false)s, %(confirmation)s, %(now)s, %(now)s, 0, %(network_key)s, %(variant_key)s
 )
 ON CONFLICT (lower(email)) DO UPDATE SET
     display_name = CASE WHEN {proposal} THEN excluded.display_name ELSE p.display_name END,
     country = CASE WHEN {proposal} THEN excluded.country ELSE p.country END,
     language = CASE WHEN {proposal} THEN excluded.language ELSE p.language END,
     signed_at = CASE WHEN {proposal} THEN excluded.signed_at ELSE p.signed_at END,
+    network_key = CASE WHEN {proposal} THEN excluded.network_key ELSE p.network_key END,
     email_due = CASE WHEN {owed} THEN (
         CASE WHEN p.confirmed_at IS NULL THEN %(confirmation)s ELSE %(already_pledged)s END
     ) ELSE p.email_due END,
@@ -157,6 +190,10 @@ def _merge_signature(request: PledgeRequest, now: datetime) -> int:
         "false": False,
         "confirmation": Pledge.EmailDue.CONFIRMATION.value,
         "already_pledged": Pledge.EmailDue.ALREADY_PLEDGED.value,
+        # The network goes with the signature the pledge takes (so a confirmed
+        # pledge keeps the one it was confirmed from); the variant is the address's.
+        "network_key": request.network_key,
+        "variant_key": variant_key(request.email),
     }
     with connection.cursor() as cursor:
         cursor.execute(_MERGE_SIGNATURE, params)
@@ -217,8 +254,9 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
     """Delete what we no longer need (beat, daily): pledges left unconfirmed
     PENDING_KEPT_FOR after their last signature, with the log of the emails they
     were sent, requests that were never applied, outgoing messages (allauth's
-    codes) older than a day (core.mail.purge_outgoing), and the daily email
-    allowances of days gone by (abuse.EmailAllowance).
+    codes) older than a day (core.mail.purge_outgoing), the daily email
+    allowances of days gone by (abuse.EmailAllowance), and the networks of
+    signatures older than 30 days (abuse.suspicion.forget_networks).
 
     Each is one conditional DELETE: a pledge confirmed at that very moment no
     longer matches and stays, counted.
@@ -234,11 +272,13 @@ def purge_stale(now: datetime | None = None) -> dict[str, int]:
     outgoing = mail.purge_outgoing(now)
     # Each address's count of emails for a day is of no use once the day is over.
     allowances = EmailAllowance.objects.purge(now)
+    networks = suspicion.forget_networks(now)
     return {
         "pledges": pledges,
         "requests": requests,
         "outgoing": outgoing,
         "allowances": allowances,
+        "networks": networks,
     }
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from abuse import limits
+from abuse.clients import network_key
 from accounts import services as supporter_accounts
 from core.shared_pages import render_shared_page
 from pledges import services, wall
@@ -44,6 +45,7 @@ def pledge(request):
         email=data["email"],
         country=data["country"],
         language=get_language(),
+        network_key=network_key(request),
     )
     return redirect("pledges:sent")
 
@@ -153,7 +155,9 @@ def new_link(request):
         return refused
     if form.is_trapped():  # a script filled the honeypot: the same answer, nothing written
         return redirect("pledges:sent")
-    services.request_new_link(email=form.cleaned_data["email"], language=get_language())
+    services.request_new_link(
+        email=form.cleaned_data["email"], language=get_language(), network_key=network_key(request)
+    )
     return redirect("pledges:sent")
 
 

@@ -188,7 +188,7 @@ def sort_rows(rows: list[CountryRow], key: str, direction: str) -> list[CountryR
 def confirmed_before(day: date, *, country: str | None) -> int:
     """Confirmed before the UTC day began, for the world or one country: where
     a cumulative series starts. One count on the index (country, confirmed_at)."""
-    pledges = Pledge.objects.confirmed().filter(
+    pledges = Pledge.objects.counted().filter(
         confirmed_at__lt=datetime.combine(day, time.min, tzinfo=UTC)
     )
     if country is not None:

@@ -82,7 +82,7 @@ def _chunk_size() -> int:
 def country_day_rows(start: date, end: date, countries: Iterable[str] | None) -> Iterator[tuple]:
     """(day, country, confirmed) for each UTC day and country with at least one
     confirmation, ordered by day then country; `countries` None for all."""
-    pledges = Pledge.objects.confirmed().filter(_range_filter("confirmed_at", start, end))
+    pledges = Pledge.objects.counted().filter(_range_filter("confirmed_at", start, end))
     if countries is not None:
         pledges = pledges.filter(country__in=sorted(countries))
     rows = (
@@ -102,7 +102,7 @@ def language_status_rows(
     the range, pending ones by their latest signature in it; by language."""
     scope = Q() if countries is None else Q(country__in=sorted(countries))
     parts = (
-        ("confirmed", Pledge.objects.confirmed().filter(_range_filter("confirmed_at", start, end))),
+        ("confirmed", Pledge.objects.counted().filter(_range_filter("confirmed_at", start, end))),
         ("pending", Pledge.objects.pending().filter(_range_filter("signed_at", start, end))),
     )
     for status, pledges in parts:

@@ -1,9 +1,12 @@
 """Counts over time: confirmed pledges by country and UTC day, read from the rows.
 
+Only counted ones (Pledge.objects.counted()): a pledge held as suspect or found
+invalid (abuse/suspicion.py) is in no figure, as it is in no live count.
+
 Why from the rows and not from a rollup table (bench/daily_counts.py measures
 both on 1,000,000 pledges; the figures are in the README, "Counts over time"):
 the index pledges_pledge_country_day_idx (country, confirmed_at, partial on
-confirmed pledges) replaced one on country alone, so confirming pays nothing it
+counted pledges) replaced one on country alone, so confirming pays nothing it
 did not pay before; and the figures are the rows by construction. A supporter
 who moves country on "My pledge" moves their day with them, whatever day it
 was, which a rollup of recent days would miss; an erased pledge keeps its
@@ -24,11 +27,11 @@ from pledges.models import Pledge
 
 
 def _range(start: date, end: date):
-    """Confirmed pledges in [start, end], whole UTC days: a range on confirmed_at
+    """Counted pledges in [start, end], whole UTC days: a range on confirmed_at
     itself (not on its day), so the index's second column serves it."""
     if end < start:
         raise ValueError("end is before start")
-    return Pledge.objects.confirmed().filter(
+    return Pledge.objects.counted().filter(
         confirmed_at__gte=datetime.combine(start, time.min, tzinfo=UTC),
         confirmed_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
     )

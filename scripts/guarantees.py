@@ -655,8 +655,8 @@ GUARANTEES = [
         "Only confirmed supporters who opted in are on the wall",
         ["tests/test_wall.py::test_it_shows_only_confirmed_supporters_who_chose_to_appear"],
         "pledges/models.py",
-        'return self.confirmed().filter(on_wall=True).order_by("-confirmed_at", "-id")',
-        'return self.confirmed().order_by("-confirmed_at", "-id")',
+        'return self.counted().filter(on_wall=True).order_by("-confirmed_at", "-id")',
+        'return self.counted().order_by("-confirmed_at", "-id")',
     ),
     Guarantee(
         "Erasure takes a supporter off the wall",
@@ -1384,6 +1384,54 @@ GUARANTEES = [
         "campaign/views.py",
         "    queue = _queue_prober.submit(_queue_depth)\n",
         "    queue = _queue_prober.submit(_queue_depth)\n    queue.exception()\n",
+    ),
+    Guarantee(
+        "A burst of signatures from one network holds all its pledges, confirmed ones too",
+        [
+            "tests/test_suspicion.py::"
+            "test_a_burst_holds_every_pledge_of_the_window_and_the_counts_drop_exactly"
+        ],
+        "abuse/suspicion.py",
+        "        suspects.append(Q(network_key=network_key, signed_at__gt=window_start))\n",
+        "        pass\n",
+    ),
+    Guarantee(
+        "A suspect pledge adds nothing to the counts when it is confirmed",
+        [
+            "tests/test_suspicion.py::test_confirming_a_suspect_counts_nothing_and_looks_the_same",
+            "tests/test_review_race.py::test_a_restore_during_a_confirmation_counts_it_once",
+        ],
+        "pledges/models.py",
+        "            if updated and _standing_of(self.pk) == Pledge.Standing.COUNTED:\n",
+        "            if updated:\n",
+    ),
+    Guarantee(
+        "A bulk review changes the counts exactly, even while confirmations land",
+        ["tests/test_review_race.py"],
+        "pledges/models.py",
+        '                .select_for_update()\n                .order_by("pk")\n',
+        '                .order_by("pk")\n',
+    ),
+    Guarantee(
+        "Erasure keeps a pledge's standing: an erased suspect stays uncounted",
+        ["tests/test_suspicion.py::test_erasing_a_suspect_keeps_it_uncounted"],
+        "pledges/models.py",
+        '                "standing": current.standing,\n',
+        "",
+    ),
+    Guarantee(
+        "The network a signature came from is forgotten 30 days after it",
+        ["tests/test_network_retention.py"],
+        "pledges/services.py",
+        "    networks = suspicion.forget_networks(now)\n",
+        "    networks = 0\n",
+    ),
+    Guarantee(
+        "Only administrators review suspect pledges",
+        ["tests/test_review.py::test_only_administrators_review"],
+        "accounts/rules.py",
+        '    "review_suspects": {Role.ADMINISTRATOR},',
+        '    "review_suspects": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},',
     ),
 ]
 

@@ -109,6 +109,8 @@ MAY = {
     # (tests/test_dashboard.py).
     "view_dashboard": {"moderator_pt", "moderator_es", "organiser", "administrator"},
     "export": {"moderator_pt", "moderator_es", "organiser", "administrator"},
+    # Restoring or invalidating suspect pledges changes the counts themselves.
+    "review_suspects": {"administrator"},
 }
 POST_ONLY = {
     "grant",
@@ -124,10 +126,12 @@ POST_ONLY = {
     "update-send",
     "update-unschedule",
     "export-weekly",
+    "review-apply",
 }
 # Pages that answer a bare GET with something other than 200: the download
-# wants its query (400 without one), a large export's link its own export.
-BARE_GET = {"export-download": 400, "export-file": 404}
+# wants its query (400 without one), a large export's link its own export, the
+# preview of a review its criteria (400 without any).
+BARE_GET = {"export-download": 400, "export-file": 404, "review-preview": 400}
 
 
 def action_of(name: str) -> str:
@@ -145,6 +149,8 @@ def action_of(name: str) -> str:
         return "send_updates"
     if name.startswith("export"):
         return "export"
+    if name.startswith("review"):
+        return "review_suspects"
     raise AssertionError(f"a new staff page, {name!r}: say here who may open it")
 
 
@@ -196,6 +202,7 @@ def test_the_matrix_covers_our_pages_and_the_admin(arguments):
     assert {"/staff/updates/", "/staff/updates/new/"} <= paths
     assert {"update", "update-preview", "update-send", "update-progress-json"} <= names
     assert {"/staff/exports/", "/staff/exports/download", "/staff/exports/weekly/"} <= paths
+    assert {"/staff/review/", "/staff/review/preview/", "/staff/review/apply/"} <= paths
 
 
 @pytest.mark.parametrize("mfa", [False, True], ids=["without-mfa", "with-mfa"])
