@@ -107,6 +107,21 @@ class Worker:
         self.log.close()
 
 
+def wait_until_ready(proc, base_url: str, log_path: Path, timeout: float = 30) -> None:
+    """Until the server at base_url answers /healthz (failing with its log if it
+    exits or never does)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, log_path.read_text()
+        try:
+            with urllib.request.urlopen(base_url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()}")
+
+
 class Gunicorn:
     """gunicorn with sync workers on a free loopback port, serving
     tests.worker_pid_wsgi (the site, saying which worker answered)."""
@@ -133,16 +148,7 @@ class Gunicorn:
         )
 
     def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log_path.read_text()
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        pytest.fail(f"gunicorn did not start:\n{self.log_path.read_text()}")
+        wait_until_ready(self.proc, self.url, self.log_path, timeout)
 
     def stop(self) -> None:
         self.proc.terminate()

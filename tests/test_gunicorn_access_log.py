@@ -30,7 +30,7 @@ from mailings.tokens import make_token
 from pledges.tokens import make_confirm_token
 from tests.conftest import free_port, make_pledge
 from tests.launch import subscribe, upcoming_country
-from tests.test_publish_reaches_workers import this_tests_database_url, wait_until_ready
+from tests.stack import this_tests_database_url, wait_until_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "gunicorn.py"
