@@ -28,7 +28,8 @@ PG_ADMIN_URL = f"postgresql://postgres@{HOST}:5432/postgres"
 # The broker in db 12 and, as config/settings.py derives it (n ^ 1), the cache in
 # db 13: a pair of its own. The test suite's default pair is 14/15 (scripts/test);
 # db 14 here would put the bench's cache in the tests' broker database.
-REDIS_DB = 12
+# load/abuse.py takes another pair (BENCH_REDIS_DB=10), to run beside a benchmark.
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", "12"))
 REDIS_URL = f"redis://{HOST}:6379/{REDIS_DB}"
 REDIS_CACHE_URL = f"redis://{HOST}:6379/{REDIS_DB ^ 1}"
 # Production settings require a mail server; where no worker runs, none is contacted.
