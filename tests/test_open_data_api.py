@@ -8,8 +8,6 @@ import json
 import pytest
 import schemathesis
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -298,18 +296,6 @@ def test_a_bad_daily_query_is_a_json_400_saying_why(client, query, says):
     response = client.get("/api/v1/counts/daily", query)
     assert response.status_code == 400
     assert says in response.json()["detail"]
-
-
-@pytest.fixture
-def wsgi_in_test():
-    """Let the WSGI application serve inside the test's transaction. Around each
-    request it closes "old" database connections, which here would close the
-    test's own (Django's test client disconnects the same handler)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 # Loaded from the running application as a client would fetch it (no database
