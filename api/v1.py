@@ -17,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django_countries import countries as all_countries
 from ninja import NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
-from pydantic import BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from api.http import open_data
 from campaign.models import Country
@@ -139,6 +139,11 @@ def country(
 DEFAULT_DAYS = 30
 MAX_DAYS = 732
 FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Far wider than any count, and far enough from the ends of Python's calendar
+# (years 1 and 9999) that a range's default start or the day after its end
+# always exists: ?to=0001-01-01 was a 500 (OverflowError).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
 
 
 def _full_date(value):
@@ -150,7 +155,13 @@ def _full_date(value):
     return value
 
 
-FullDate = Annotated[date, BeforeValidator(_full_date)]
+def _in_the_years(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a day is between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+FullDate = Annotated[date, BeforeValidator(_full_date), AfterValidator(_in_the_years)]
 
 
 class Day(Schema):
@@ -183,10 +194,14 @@ def counts_daily(
     ] = None,
     start: Annotated[
         FullDate | None,
-        Query(alias="from", description="First UTC day (default: 29 days before to)."),
+        Query(
+            alias="from",
+            description="First UTC day (default: 29 days before to), 1900-01-01 to 2999-12-31.",
+        ),
     ] = None,
     end: Annotated[
-        FullDate | None, Query(alias="to", description="Last UTC day (default: today).")
+        FullDate | None,
+        Query(alias="to", description="Last UTC day (default: today), 1900-01-01 to 2999-12-31."),
     ] = None,
 ):
     """Supporters who confirmed on each UTC day of a range of at most 732 days.

@@ -8,7 +8,6 @@ import json
 import pytest
 import schemathesis
 from django.core.cache import cache
-from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,
@@ -316,6 +315,18 @@ def test_a_date_not_written_yyyy_mm_dd_is_a_400_not_the_unix_epoch(client, writt
     assert response.json()["detail"] == "to: Value error, a date is written YYYY-MM-DD"
 
 
+@pytest.mark.parametrize(
+    "query",
+    [{"to": "0001-01-01"}, {"to": "9999-12-31"}, {"from": "1899-12-31", "to": "1900-01-01"}],
+)
+def test_a_day_at_the_ends_of_the_calendar_is_a_400_not_a_500(client, query):
+    # Found by the thorough fuzzing: ?to=0001-01-01 had no default start 29 days
+    # before it, nor 9999-12-31 a day after it (OverflowError, a 500).
+    response = client.get("/api/v1/counts/daily", query)
+    assert response.status_code == 400
+    assert "a day is between 1900-01-01 and 2999-12-31" in response.json()["detail"]
+
+
 # Loaded from the running application as a client would fetch it (no database
 # needed for the document). schemathesis.pytest.from_fixture, the lazy loader,
 # fails under pytest 9 (it reads a private attribute pytest no longer has).
@@ -323,7 +334,7 @@ api_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 # Valid requests only: a malformed path can fall outside the API's URLs (a "/"
 # in the code) and reach the site's HTML 404 page; the 400s are tested above,
 # and by the negative test below.
-api_schema.config.generation.update(modes=[GenerationMode.POSITIVE], max_examples=15)
+api_schema.config.generation.update(modes=[GenerationMode.POSITIVE])
 # Named rather than left to the defaults, so that no upgrade or configuration
 # of schemathesis can quietly drop one.
 CONFORMANCE = [
@@ -337,12 +348,9 @@ CONFORMANCE = [
 
 
 @api_schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# The fuzz profile (tests/fuzzing.py): the same examples every run, so a failure
+# is never a matter of luck; HYPOTHESIS_PROFILE=thorough for 1,000 new ones.
+@fuzz_settings
 def test_every_operation_conforms_to_the_openapi_document(case, campaign, wsgi_in_test):
     checks = CONFORMANCE
     if case.operation.path == "/api/v1/counts/daily":
@@ -361,7 +369,7 @@ negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
 
 
 @negative_schema.include(path_regex="{iso2}|daily").parametrize()
-@settings(fuzz_settings, max_examples=min(fuzz_settings.max_examples, 30))
+@fuzz_settings
 def test_every_operation_refuses_what_the_document_forbids_without_a_server_error(
     case, campaign, wsgi_in_test
 ):
