@@ -44,8 +44,8 @@ from core.charset import refused
 
 # -- profiles ------------------------------------------------------------------
 
-# Enough for each field to be seen missing, repeated, huge and hostile, at 4
-# to 14 seconds a form on the shared 2-core machine (README, "Fuzzing").
+# Enough for each field to be seen missing, repeated, huge and hostile, at 3
+# to 10 seconds a form on the shared 2-core machine (README, "Fuzzing").
 FUZZ_EXAMPLES = 60
 settings.register_profile(
     "fuzz",
