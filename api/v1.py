@@ -6,6 +6,7 @@ from the code. An endpoint is one decorated function: the caching, ETag and
 CORS rules are applied to every URL at once (api.http.open_data).
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -16,7 +17,7 @@ from django.utils.cache import patch_cache_control
 from django_countries import countries as all_countries
 from ninja import NinjaAPI, Path, Query, Schema
 from ninja.errors import HttpError, ValidationError
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from api.http import open_data
 from campaign.models import Country
@@ -137,6 +138,30 @@ def country(
 # two years and a day, so no request can ask the database for more than that.
 DEFAULT_DAYS = 30
 MAX_DAYS = 732
+FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Far wider than any count, and far enough from the ends of Python's calendar
+# (years 1 and 9999) that a range's default start or the day after its end
+# always exists: ?to=0001-01-01 was a 500 (OverflowError).
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def _full_date(value):
+    # The document says YYYY-MM-DD (format: date). pydantic would also read
+    # "0" as 1970-01-01 (seconds since the Unix epoch) and take a date and time
+    # at midnight: found by the fuzzing (tests/test_open_data_api.py).
+    if isinstance(value, str) and not FULL_DATE.fullmatch(value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+def _in_the_years(day: date) -> date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"a day is between {FIRST_DAY} and {LAST_DAY}")
+    return day
+
+
+FullDate = Annotated[date, BeforeValidator(_full_date), AfterValidator(_in_the_years)]
 
 
 class Day(Schema):
@@ -168,10 +193,15 @@ def counts_daily(
         Query(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2 code, either case."),
     ] = None,
     start: Annotated[
-        date | None, Query(alias="from", description="First UTC day (default: 29 days before to).")
+        FullDate | None,
+        Query(
+            alias="from",
+            description="First UTC day (default: 29 days before to), 1900-01-01 to 2999-12-31.",
+        ),
     ] = None,
     end: Annotated[
-        date | None, Query(alias="to", description="Last UTC day (default: today).")
+        FullDate | None,
+        Query(alias="to", description="Last UTC day (default: today), 1900-01-01 to 2999-12-31."),
     ] = None,
 ):
     """Supporters who confirmed on each UTC day of a range of at most 732 days.

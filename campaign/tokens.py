@@ -34,6 +34,10 @@ def make_launch_token(public_id) -> str:
 
 def read_launch_token(token: str) -> str:
     """The subscription's public id, or ExpiredToken / BadToken."""
+    if not token.isascii():
+        # Every token we sign is ASCII; and Django's check would fail on a lone
+        # surrogate with a UnicodeEncodeError, not a BadSignature.
+        raise BadToken
     try:
         return signing.loads(token, salt=LAUNCH_CONFIRM_SALT, max_age=LAUNCH_CONFIRM_MAX_AGE)
     except signing.SignatureExpired:

@@ -7,6 +7,7 @@ from accounts import views as account_views
 from api import v1 as api_v1
 from campaign import views as campaign_views
 from campaign.sitemaps import CountriesSitemap, PagesSitemap
+from core import errors
 from core import views as core_views
 from pages.sitemaps import LearnSitemap
 from widgets import views as widget_views
@@ -50,3 +51,9 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
+
+# Django's error views read a refused POST body again; ours do not (core/errors.py).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

@@ -17,6 +17,10 @@ def make_token(public_id) -> str:
 
 def read_token(token: str) -> str | None:
     """The pledge's public id, or None for a token we did not sign."""
+    if not token.isascii():
+        # Every token we sign is ASCII; and Django's check would fail on a lone
+        # surrogate with a UnicodeEncodeError, not a BadSignature.
+        return None
     try:
         return signing.loads(token, salt=SALT)
     except signing.BadSignature:

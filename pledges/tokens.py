@@ -46,6 +46,10 @@ def read_wall_choice_token(token: str) -> str:
 
 
 def _read(token: str, salt: str, max_age: timedelta) -> str:
+    if not token.isascii():
+        # Every token we sign is ASCII; and Django's check would fail on a lone
+        # surrogate with a UnicodeEncodeError, not a BadSignature.
+        raise BadToken
     try:
         return signing.loads(token, salt=salt, max_age=max_age)
     except signing.SignatureExpired as error:

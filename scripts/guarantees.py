@@ -1433,6 +1433,61 @@ GUARANTEES = [
         '    "review_suspects": {Role.ADMINISTRATOR},',
         '    "review_suspects": {Role.MODERATOR, Role.ORGANISER, Role.ADMINISTRATOR},',
     ),
+    Guarantee(
+        "A rejected public form writes nothing, whatever is sent (fuzzed)",
+        [
+            "tests/test_fuzz_forms.py::test_signing_never_fails_and_writes_at_most_its_request",
+            "tests/test_fuzz_forms.py::test_a_signature_is_taken_exactly_when_its_form_is_valid",
+        ],
+        "pledges/views.py",
+        "    if not form.is_valid():\n"
+        '        return render(request, "pledges/pledge.html", {"form": form}, status=400)\n',
+        # Validated, but the verdict ignored: what validated is written.
+        "    form.is_valid()\n",
+    ),
+    Guarantee(
+        "A request in a charset other than UTF-8 is a 400, never a 500",
+        ["tests/test_request_charset.py"],
+        "config/wsgi.py",
+        "application = utf8_only(get_wsgi_application())",
+        "application = get_wsgi_application()",
+    ),
+    Guarantee(
+        "A token reader answers any string with a bad token, never another error",
+        ["tests/test_fuzz_tokens.py"],
+        "pledges/tokens.py",
+        "    if not token.isascii():\n",
+        "    if False:\n",
+        also=(
+            ("campaign/tokens.py", "    if not token.isascii():\n", "    if False:\n"),
+            ("mailings/tokens.py", "    if not token.isascii():\n", "    if False:\n"),
+        ),
+    ),
+    Guarantee(
+        "The open data API reads a date only as YYYY-MM-DD, as its document says",
+        [
+            "tests/test_open_data_api.py::test_a_date_not_written_yyyy_mm_dd_is_a_400_not_the_unix_epoch",
+            "tests/test_open_data_api.py::"
+            "test_every_operation_refuses_what_the_document_forbids_without_a_server_error",
+        ],
+        "api/v1.py",
+        "BeforeValidator(_full_date), ",
+        "",
+    ),
+    Guarantee(
+        "The open data API refuses a day near the ends of the calendar with a 400, not a 500",
+        ["tests/test_open_data_api.py::test_a_day_at_the_ends_of_the_calendar_is_a_400_not_a_500"],
+        "api/v1.py",
+        ", AfterValidator(_in_the_years)",
+        "",
+    ),
+    Guarantee(
+        "A POST whose body Django refused gets its error page, never a chain of errors",
+        ["tests/test_error_pages.py"],
+        "config/urls.py",
+        "handler404 = errors.page_not_found\n",
+        "",
+    ),
 ]
 
 

@@ -18,7 +18,8 @@ from celery.signals import task_postrun
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.cache import cache, caches
-from django.db import connection, connections
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection, connections
 from django.utils import timezone, translation
 from playwright.sync_api import sync_playwright
 
@@ -59,6 +60,18 @@ def _default_language():
     # A request to /pt/… leaves Portuguese active in this thread (LocaleMiddleware
     # activates, nothing deactivates): each test starts in the default language.
     translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def wsgi_in_test():
+    """Let the WSGI application (config.wsgi) serve inside the test's transaction.
+    Around each request it closes "old" database connections, which here would
+    close the test's own (Django's test client disconnects the same handler)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

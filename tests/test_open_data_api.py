@@ -8,11 +8,16 @@ import json
 import pytest
 import schemathesis
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from campaign.models import Country
 from config.wsgi import application
@@ -20,6 +25,7 @@ from pledges import counting
 from pledges.models import CountShard, Pledge
 from tests import published
 from tests.conftest import make_pledge
+from tests.fuzzing import fuzz_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -300,16 +306,25 @@ def test_a_bad_daily_query_is_a_json_400_saying_why(client, query, says):
     assert says in response.json()["detail"]
 
 
-@pytest.fixture
-def wsgi_in_test():
-    """Let the WSGI application serve inside the test's transaction. Around each
-    request it closes "old" database connections, which here would close the
-    test's own (Django's test client disconnects the same handler)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+@pytest.mark.parametrize("written", ["0", "86400", "2026-11-01T00:00:00", "2026-11-1"])
+def test_a_date_not_written_yyyy_mm_dd_is_a_400_not_the_unix_epoch(client, written):
+    # Found by the negative fuzzing below: ?to=0 answered the series up to
+    # 1970-01-01, pydantic reading "0" as seconds since the Unix epoch.
+    response = client.get("/api/v1/counts/daily", {"to": written})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "to: Value error, a date is written YYYY-MM-DD"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"to": "0001-01-01"}, {"to": "9999-12-31"}, {"from": "1899-12-31", "to": "1900-01-01"}],
+)
+def test_a_day_at_the_ends_of_the_calendar_is_a_400_not_a_500(client, query):
+    # Found by the thorough fuzzing: ?to=0001-01-01 had no default start 29 days
+    # before it, nor 9999-12-31 a day after it (OverflowError, a 500).
+    response = client.get("/api/v1/counts/daily", query)
+    assert response.status_code == 400
+    assert "a day is between 1900-01-01 and 2999-12-31" in response.json()["detail"]
 
 
 # Loaded from the running application as a client would fetch it (no database
@@ -317,21 +332,45 @@ def wsgi_in_test():
 # fails under pytest 9 (it reads a private attribute pytest no longer has).
 api_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 # Valid requests only: a malformed path can fall outside the API's URLs (a "/"
-# in the code) and reach the site's HTML 404 page; the 400s are tested above.
-api_schema.config.generation.update(modes=[GenerationMode.POSITIVE], max_examples=15)
+# in the code) and reach the site's HTML 404 page; the 400s are tested above,
+# and by the negative test below.
+api_schema.config.generation.update(modes=[GenerationMode.POSITIVE])
+# Named rather than left to the defaults, so that no upgrade or configuration
+# of schemathesis can quietly drop one.
+CONFORMANCE = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    positive_data_acceptance,
+]
 
 
 @api_schema.parametrize()
-@settings(
-    max_examples=15,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+# The fuzz profile (tests/fuzzing.py): the same examples every run, so a failure
+# is never a matter of luck; HYPOTHESIS_PROFILE=thorough for 1,000 new ones.
+@fuzz_settings
 def test_every_operation_conforms_to_the_openapi_document(case, campaign, wsgi_in_test):
-    excluded = []
+    checks = CONFORMANCE
     if case.operation.path == "/api/v1/counts/daily":
         # Two rules OpenAPI cannot state (from <= to, at most 732 days): a
         # schema-valid range may get its documented 400, tested above.
-        excluded.append(positive_data_acceptance)
-    case.call_and_validate(excluded_checks=excluded)
+        checks = [check for check in CONFORMANCE if check is not positive_data_acceptance]
+    case.call_and_validate(checks=checks)
+
+
+# What the document forbids (a code of three letters, a date that is no date,
+# a parameter of the wrong type): refused with a 4xx, never a server error. The
+# site's HTML 404 may answer a path the API does not match, so only these two
+# checks apply; an operation without parameters has nothing to get wrong.
+negative_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+negative_schema.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+
+@negative_schema.include(path_regex="{iso2}|daily").parametrize()
+@fuzz_settings
+def test_every_operation_refuses_what_the_document_forbids_without_a_server_error(
+    case, campaign, wsgi_in_test
+):
+    case.call_and_validate(checks=[not_a_server_error, negative_data_rejection])
