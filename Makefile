@@ -1,4 +1,4 @@
-.PHONY: run test bench guarantees format
+.PHONY: run test bench guarantees abuse format
 
 # Serve the site on the embedded default (SQLite, in-process tasks, console email).
 run:
@@ -16,10 +16,16 @@ bench:
 	scripts/bench
 
 # Removes, one at a time, the code that keeps each README guarantee and checks
-# that its test then fails (about 35 minutes on the 2-core machine).
+# that its test then fails (about an hour on the 2-core machine).
 guarantees:
 	scripts/bootstrap dev && scripts/ensure-services postgres redis
 	.venv/bin/python scripts/guarantees.py
+
+# A scripted attack on a local copy of the real stack, mixed with real sign-ups:
+# refused, flagged and counted (load/abuse.py; about 5 minutes).
+abuse:
+	scripts/bootstrap dev && scripts/ensure-services postgres redis
+	.venv/bin/python load/abuse.py
 
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .

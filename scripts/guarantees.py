@@ -9,7 +9,7 @@ went unnoticed (or if a test failed before its mutation).
     make guarantees            # or: .venv/bin/python scripts/guarantees.py [-k WORD]
 
 Runs on the same real stack as `make test` (PostgreSQL and Redis on loopback);
-about 35 minutes on the 2-core machine (`-k WORD` runs the promises naming WORD).
+about an hour on the 2-core machine (`-k WORD` runs the promises naming WORD).
 Each file is restored even if the run is interrupted.
 """
 
