@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from abuse.clients import keyed, network_key
 from config.env import Rate
+from core.queue import Breaker
 
 logger = logging.getLogger(__name__)
 
@@ -40,26 +41,8 @@ NETWORK, DOMAIN, ADDRESS = "network", "domain", "address"
 EVERY_SCOPE = (NETWORK, DOMAIN, ADDRESS)
 
 
-class _CacheBreaker:
-    """After the cache failed, leave the limits alone for a while: each try
-    against a dead cache holds the request for the connection timeout."""
-
-    PAUSE = 15.0  # seconds
-
-    def __init__(self) -> None:
-        self.closed_until = 0.0
-
-    def is_open(self) -> bool:
-        return time.monotonic() >= self.closed_until
-
-    def trip(self) -> None:
-        self.closed_until = time.monotonic() + self.PAUSE
-
-    def reset(self) -> None:
-        self.closed_until = 0.0
-
-
-cache_breaker = _CacheBreaker()
+# After the cache failed, leave the limits alone for a while (core.queue.Breaker).
+cache_breaker = Breaker()
 
 
 def _rate(scope: str) -> Rate:

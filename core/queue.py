@@ -16,10 +16,11 @@ from config.celery_app import app as celery_app
 logger = logging.getLogger(__name__)
 
 
-class _BrokerBreaker:
-    """After a failed publish, stop trying for a while: each try against a dead
-    broker holds the request for the connection timeout, and at launch-day rates
-    that would tie up every worker."""
+class Breaker:
+    """After a failure of a network service, stop trying it for a while: each
+    try against a dead service holds the request for the connection timeout,
+    and at launch-day rates that would tie up every worker. Used for the broker
+    here and for the cache by the rate limits (abuse/limits.py)."""
 
     PAUSE = 15.0  # seconds
 
@@ -36,7 +37,7 @@ class _BrokerBreaker:
         self.closed_until = 0.0
 
 
-broker_breaker = _BrokerBreaker()
+broker_breaker = Breaker()
 
 
 _in_process = threading.local()

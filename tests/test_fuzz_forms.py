@@ -322,6 +322,10 @@ def test_signing_in_and_up_never_fail_and_a_refused_form_writes_nothing(form, pr
         assert set(changes) <= success_writes
 
 
+# The code field's starting value: shaped like allauth's codes but never one
+# sent (none is asked for here), so the page must refuse it; the fuzzer then
+# varies it and every other field. The properties (no 500, nothing written on
+# refusal) are asserted for each example whatever the value.
 CONFIRM_CODE = declared(
     allauth_form("confirm_login_code", allauth_forms.ConfirmLoginCodeForm), code="XXXX-XXXX"
 )
