@@ -398,12 +398,17 @@ ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignUpForm",
 }
 
-# Languages: the six UN languages and Portuguese are the goal; catalogs arrive
-# language by language, and a language is listed here once its pages exist.
+# Languages: the six official languages of the United Nations, and Portuguese
+# for the Portugal launch. Each but English (the language the strings are
+# written in) has a complete catalog in locale/ (tests/test_translations.py).
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", _("English")),
+    ("fr", _("French")),
     ("es", _("Spanish")),
+    ("ru", _("Russian")),
+    ("ar", _("Arabic")),
+    ("zh-hans", _("Chinese")),
     ("pt", _("Portuguese")),
 ]
 # The languages campaign content (country and information pages) can be written
