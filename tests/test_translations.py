@@ -18,6 +18,7 @@ import polib
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils.translation import to_locale
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,8 @@ def msgfmt() -> str:
 
 
 def catalog(root: Path, language: str, kind: str = "po") -> Path:
-    return root / "locale" / language / "LC_MESSAGES" / f"django.{kind}"
+    # Catalogs live under locale names: zh_Hans for the language code zh-hans.
+    return root / "locale" / to_locale(language) / "LC_MESSAGES" / f"django.{kind}"
 
 
 def existing(path: Path) -> str:
