@@ -1488,6 +1488,23 @@ GUARANTEES = [
         "handler404 = errors.page_not_found\n",
         "",
     ),
+    Guarantee(
+        "The language links are at least 24 by 24 CSS pixels, in every language, on a phone too",
+        ["tests/test_accessibility.py::test_the_language_links_are_at_least_24_by_24_css_pixels"],
+        "static/css/site.css",
+        ".languages a { display: inline-block; padding-block: 0.25rem; "
+        "padding-inline: 0.25rem; }\n",
+        "",
+    ),
+    Guarantee(
+        "Every invalid field is linked to its error, a group of radio buttons through its fieldset",
+        ["tests/test_form_errors.py"],
+        "templates/core/staff/includes/_choices.html",
+        '{% if field.help_text or field.errors %} aria-describedby="{% if field.help_text %}'
+        "{{ field.auto_id }}_helptext{% endif %}{% if field.help_text and field.errors %} "
+        '{% endif %}{% if field.errors %}{{ field.auto_id }}_error{% endif %}"{% endif %}',
+        '{% if field.help_text %} aria-describedby="{{ field.auto_id }}_helptext"{% endif %}',
+    ),
 ]
 
 

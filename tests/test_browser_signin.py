@@ -48,7 +48,7 @@ def test_it_signs_in_in_portuguese_without_javascript(page, live_server):
     page.wait_for_url("**/pt/accounts/login/code/confirm/")
     page.get_by_label("Código").fill("AAAA-AAAA")
     page.get_by_role("button", name="Confirmar").click()
-    assert page.get_by_text("Código errado.").is_visible()
+    assert page.locator(".field").get_by_text("Código errado.").is_visible()
 
 
 def test_it_sets_up_an_authenticator_app_without_javascript(page, live_server):

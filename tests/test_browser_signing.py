@@ -49,6 +49,8 @@ def test_it_shows_errors_next_to_their_fields(browser, live_server):
     described_by = email.get_attribute("aria-describedby").split()
     errors = " ".join(page.locator(f"#{id_}").inner_text() for id_ in described_by)
     assert "Enter a valid email address." in errors
-    assert page.get_by_text("Please tick the box to take the pledge.").is_visible()
+    assert (
+        page.locator(".field").get_by_text("Please tick the box to take the pledge.").is_visible()
+    )
     assert PledgeRequest.objects.count() == 0
     context.close()

@@ -78,7 +78,7 @@ def test_it_shows_confirmed_supporters_and_progress_toward_the_goal(client):
     make_pledge("ana@example.org", "PT")
     html = client.get("/countries/es/").content.decode()
     assert '<data value="3">3</data>' in html
-    assert '<progress max="10" value="3" aria-labelledby="goal-text">' in html
+    assert '<progress max="10" value="3" aria-labelledby="goal-text" aria-valuetext=' in html
     assert "3 supporters of a goal of 10 (30%)." in html
 
 

@@ -371,7 +371,10 @@ def test_the_progress_page_works_without_javascript(client):
     response = client.get(f"/staff/updates/{mailing.pk}/progress/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert '<progress id="progress-bar" max="4" value="3">75%</progress>' in page
+    assert (
+        '<progress id="progress-bar" aria-describedby="progress-text" max="4" value="3">'
+        "75%</progress>" in page
+    )
     assert 'aria-live="polite">Sending: 3 of 4 emails sent (75%).</p>' in page
     assert f'<a href="/staff/updates/{mailing.pk}/progress/">Refresh</a>' in page
     assert f'data-url="/staff/updates/{mailing.pk}/progress.json"' in page
