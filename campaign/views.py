@@ -271,7 +271,9 @@ def robots_txt(request):
         *(f"/{code}" for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE),
     ]
     lines = ["User-agent: *"]
-    lines += [f"Disallow: {prefix}{path}" for prefix in prefixes for path in settings.NOT_FOR_CRAWLERS]
+    lines += [
+        f"Disallow: {prefix}{path}" for prefix in prefixes for path in settings.NOT_FOR_CRAWLERS
+    ]
     lines.append(f"Sitemap: {settings.SITE_URL}/sitemap.xml")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

@@ -81,5 +81,6 @@ def test_a_404_offers_the_same_address_in_each_language(client, path):
     rest = re.sub(r"^/(es|pt)/", "/", path)
     links = re.findall(r'<a href="([^"]+)" lang="([a-z-]+)"', response.content.decode())
     assert dict((language, href) for href, language in links) == {
-        code: rest if code == "en" else f"/{code}{rest}" for code, _name in django_settings.LANGUAGES
+        code: rest if code == "en" else f"/{code}{rest}"
+        for code, _name in django_settings.LANGUAGES
     }
