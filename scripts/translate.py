@@ -1,4 +1,4 @@
-"""Fills catalog entries from a JSON file of {key: {"es": "…", "pt": "…"}}.
+"""Fills catalog entries from a JSON file of {key: {"es": "…", "zh-hans": "…"}}.
 
 A key is the msgid, or "context\u0004msgid" for an entry with a context.
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import polib
+from django.utils.translation import to_language
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,7 +20,8 @@ def main(path: str) -> None:
     wanted = json.loads(Path(path).read_text())
     missing = []
     for po_path in sorted(ROOT.glob("locale/*/LC_MESSAGES/django.po")):
-        language = po_path.parent.parent.name
+        # Keys are language codes (zh-hans); folders are locale names (zh_Hans).
+        language = to_language(po_path.parent.parent.name)
         catalog = polib.pofile(str(po_path))
         for entry in catalog:
             key = f"{entry.msgctxt}\u0004{entry.msgid}" if entry.msgctxt else entry.msgid

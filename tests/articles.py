@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from django.test import Client
 
 STARTER_SLUGS = ["blue-heart", "human-trafficking", "europe", "eu-action", "unodc", "get-help"]
-STARTER_LANGUAGES = ["en", "es", "pt"]
+STARTER_LANGUAGES = ["en", "fr", "es", "ru", "ar", "zh-hans", "pt"]
 STARTER_COUNTRIES = {"ES": ["es", "en"], "PT": ["pt", "en"]}
 
 # The one number the starter content gives readers to call: the EU emergency

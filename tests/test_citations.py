@@ -41,34 +41,39 @@ EUROPOL = "Trafficking in Human Beings in the European Union"
 
 
 def figure(pattern: str) -> re.Pattern:
-    """A number as written in English, Spanish or Portuguese, not part of another."""
+    """A number as written in any of the seven languages, not part of another."""
     return re.compile(rf"(?<![\d,.]){pattern}(?![\d])")
 
 
-# page -> (a figure on it, in any of the three languages; the title it must cite).
+# Thousands as French and Russian group them: a (narrow) no-break space.
+SPACE = "[ \u00a0\u202f]"
+
+
+# page -> (a figure on it, in any of the seven languages; the title it must cite).
+# Chinese writes large figures in 万 (ten thousand) and 亿 (hundred million).
 EXPECTED_SOURCES = {
     "blue-heart": [
         (figure("2009"), ARTICLE),
-        (figure(r"2[.,]5"), ARTICLE),  # "data compiled in 2010", as the article puts it
+        (figure(r"2[.,]5|250万"), ARTICLE),  # "data compiled in 2010", as the article puts it
     ],
     "human-trafficking": [
-        (figure(r"2[.,]5"), ILO),
+        (figure(r"2[.,]5|250万"), ILO),
         (figure("161"), UNODC_2006),
         (figure("24"), IOM),
-        (figure(r"1[.,]2"), UNICEF),
+        (figure(r"1[.,]2|120万"), UNICEF),
         (figure("54"), IOM),
         (figure("46"), IOM),
         (figure("79"), IOM),
-        (figure(r"31[.,]6|31 600"), BELSER),
-        (figure(r"5[,.]?808"), STATE),
-        (figure(r"3[,.]?160"), STATE),
+        (figure(rf"31[.,]6|31{SPACE}600|316亿"), BELSER),
+        (figure(rf"5(?:[,.]|{SPACE})?808"), STATE),
+        (figure(rf"3(?:[,.]|{SPACE})?160"), STATE),
         (figure("800"), STATE),
     ],
     "europe": [
-        (figure(r"140[,. ]000"), UNODC_2010),
-        (figure(r"70[,. ]000"), UNODC_2010),
+        (figure(rf"140(?:[,.]|{SPACE})000|14万"), UNODC_2010),
+        (figure(rf"70(?:[,.]|{SPACE})000|7万"), UNODC_2010),
         (figure("84"), UNODC_2010),
-        (figure(r"2[.,]5|2500"), UNODC_2010),
+        (figure(r"2[.,]5|2500|25亿"), UNODC_2010),
         (figure("32"), UNODC_2010),
         (figure("79"), UNODC_2010),
     ],

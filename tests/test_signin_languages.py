@@ -7,7 +7,11 @@ pages use from allauth (form labels, placeholders, messages, errors), and the co
 emails, which go out in the language of the page that asked for them."""
 
 import pytest
+from django.conf import settings
 from django.core import mail
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from tests.signin import requests_mail
 from tests.staff import make_user
@@ -74,3 +78,14 @@ def test_it_sends_the_verification_code_in_the_language_of_the_page(client, pref
         client.post(f"{prefix}/accounts/signup/", {"email": "bruno@example.org"})
     [message] = mail.outbox
     assert message.subject == subject
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES if code != "en"])
+def test_it_shows_allauth_s_own_words_in_every_offered_language(client, language):
+    # allauth's catalogs (fr, ru, ar, zh_Hans, es, pt_PT) carry its form words;
+    # a language whose catalog went missing would show them in English.
+    with translation.override(language):
+        placeholder = gettext("Email address")
+    assert placeholder != "Email address", f"allauth has no {language} catalog"
+    page = client.get(f"/{language}/accounts/login/").content.decode()
+    assert f'placeholder="{escape(placeholder)}"' in page

@@ -1,5 +1,5 @@
-"""`migrate` brings the starter content: six information pages in English,
-Spanish and Portuguese, and Spain's and Portugal's launch page texts, published,
+"""`migrate` brings the starter content: six information pages in the seven
+languages, and Spain's and Portugal's launch page texts, published,
 with no phone number but the EU emergency number."""
 
 import importlib
@@ -17,6 +17,7 @@ from tests.articles import STARTER_COUNTRIES, STARTER_LANGUAGES, STARTER_SLUGS
 pytestmark = pytest.mark.django_db
 
 starter_migration = importlib.import_module("pages.migrations.0002_starter_content")
+more_languages = importlib.import_module("pages.migrations.0003_starter_in_seven_languages")
 
 SEED = Path(__file__).parent / "data" / "blue-heart-campaign-2021.txt"
 
@@ -27,6 +28,10 @@ TEL_LINK = re.compile(r"tel:([^)\s\"'>]*)")
 # Figures of the source written in another unit, as Spanish writes billions:
 # €2.5 billion is "2500 millones de euros", US$31.6 billion "31 600 millones".
 RESTATED = {"2500", "31600"}
+# And as Chinese writes them, in 万 (ten thousand) and 亿 (hundred million):
+# 2.5 and 1.2 million, US$31.6 billion and €2.5 billion. Only these whole
+# expressions: a bare 120 or 250 is still caught.
+RESTATED_IN_CHINESE = re.compile(r"(?<!\d)(?:(?:250|120)万|(?:316|25)亿)")
 
 
 def digits(number: str) -> str:
@@ -59,7 +64,7 @@ def test_it_has_the_six_information_pages_in_order_and_published():
 
 
 @pytest.mark.parametrize("slug", STARTER_SLUGS)
-def test_it_has_each_page_in_english_spanish_and_portuguese_published_as_written(slug):
+def test_it_has_each_page_in_every_language_published_as_written(slug):
     translations = PageTranslation.objects.filter(page__slug=slug)
     assert sorted(t.language for t in translations) == sorted(STARTER_LANGUAGES)
     for t in translations:
@@ -115,7 +120,7 @@ def test_it_lists_no_phone_number_but_112():
     # year of the source must be the EU emergency number.
     allowed = numbers_of_the_source() | RESTATED | {"112"}
     for where, text in starter_texts():
-        for number in NUMBER.findall(text):
+        for number in NUMBER.findall(RESTATED_IN_CHINESE.sub("", text)):
             if len(digits(number)) >= 3:
                 assert digits(number) in allowed, f"{number!r} in {where}"
         assert set(TEL_LINK.findall(text)) <= {"112"}, where
@@ -151,7 +156,7 @@ def test_it_removes_what_it_added_when_reversed_and_brings_it_back():
 
     starter_migration.load(apps, None)
     assert Page.objects.count() == 6
-    assert PageTranslation.objects.count() == 18
+    assert PageTranslation.objects.count() == 6 * 3  # 0002's languages; 0003 adds the rest
     assert CountryTranslation.objects.count() == 4
 
 
@@ -161,5 +166,21 @@ def test_it_keeps_the_starter_text_as_each_translations_first_revision():
         first = translation.history.earliest("history_date")
         assert first.history_type == "+"
         assert first.body == translation.body
-    assert PageTranslation.history.count() == 18
+    assert PageTranslation.history.count() == 6 * 7
     assert CountryTranslation.history.count() == 4
+
+
+def test_it_takes_back_only_the_languages_it_added_and_no_text_edited_since():
+    edited = PageTranslation.objects.get(page__slug="europe", language="fr")
+    edited.body = "Modifié par une organisatrice."
+    edited.save(update_fields=["body"])
+
+    more_languages.unload(apps, None)
+    left = PageTranslation.objects.values_list("page__slug", "language")
+    assert {language for _slug, language in left} == {"en", "es", "pt", "fr"}
+    assert [row for row in left if row[1] == "fr"] == [("europe", "fr")]
+
+    more_languages.load(apps, None)
+    assert PageTranslation.objects.count() == 6 * 7
+    edited.refresh_from_db()
+    assert edited.body == "Modifié par une organisatrice."

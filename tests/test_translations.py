@@ -18,6 +18,8 @@ import polib
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.utils.html import escape
+from django.utils.translation import to_locale
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +43,8 @@ def msgfmt() -> str:
 
 
 def catalog(root: Path, language: str, kind: str = "po") -> Path:
-    return root / "locale" / language / "LC_MESSAGES" / f"django.{kind}"
+    # Catalogs live under locale names: zh_Hans for the language code zh-hans.
+    return root / "locale" / to_locale(language) / "LC_MESSAGES" / f"django.{kind}"
 
 
 def existing(path: Path) -> str:
@@ -159,3 +162,48 @@ def test_it_emails_a_portuguese_signature_in_portuguese(sign, ana):
     message = mail.outbox[0]
     assert message.subject == "Confirme o seu compromisso do Coração Azul"
     assert "Obrigado por assinar o compromisso do Coração Azul" in message.body
+
+
+# The home page's headline and the confirmation email's subject, as each
+# language's catalog writes them: written out here, so a catalog that lost them
+# (or a page that stopped asking for them) fails.
+IN_EVERY_LANGUAGE = {
+    "fr": (
+        "Portez le Cœur bleu. Agissez contre la traite des êtres humains.",
+        "Confirmez votre engagement Cœur bleu",
+    ),
+    "es": (
+        "Lleva el Corazón Azul. Di no a la trata de seres humanos.",
+        "Confirma tu compromiso del Corazón Azul",
+    ),
+    "ru": (
+        "Носите «Синее сердце». Выступайте против торговли людьми.",
+        "Подтвердите свое обязательство кампании «Синее сердце»",
+    ),
+    "ar": ("لنرتدِ القلب الأزرق، ولنقف ضد الاتجار بالبشر.", "أكِّد تعهدك في حملة القلب الأزرق"),
+    "zh-hans": ("佩戴蓝心，反对人口贩运。", "请确认您的蓝心承诺"),  # noqa: RUF001 - Chinese punctuation
+    "pt": (
+        "Use o Coração Azul. Diga não ao tráfico de seres humanos.",
+        "Confirme o seu compromisso do Coração Azul",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", IN_EVERY_LANGUAGE)
+def test_it_serves_the_home_page_and_the_confirmation_email_in_each_language(
+    client, sign, ana, language
+):
+    headline, subject = IN_EVERY_LANGUAGE[language]
+    html = client.get(f"/{language}/").content.decode()
+    assert f'<html lang="{language}"' in html
+    assert escape(headline) in html
+    assert "Skip to content" not in html
+    sign(ana, path=f"/{language}/pledge/")
+    [message] = mail.outbox
+    assert message.subject == subject
+    assert f'lang="{language}"' in message.alternatives[0][0]
+
+
+def test_it_offers_every_language_it_has_a_catalog_for():
+    offered = {to_locale(code) for code, _name in settings.LANGUAGES} - {"en"}
+    assert offered == {path.name for path in (BASE_DIR / "locale").iterdir() if path.is_dir()}

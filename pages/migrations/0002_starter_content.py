@@ -30,6 +30,10 @@ PAGES = {
     "get-help": 6,
 }
 
+# The languages of the information pages' starter text when this migration was
+# written; pages/migrations/0003 adds the others.
+FIRST_LANGUAGES = {"en", "es", "pt"}
+
 # The languages each starter country's page is written in, its own first.
 COUNTRY_LANGUAGES = {"ES": ["es", "en"], "PT": ["pt", "en"]}
 
@@ -79,6 +83,8 @@ def load(apps, schema_editor):
             defaults={"position": position, "is_published": True, "published_at": now},
         )
         for language, path in starter_files(STARTER, slug):
+            if language not in FIRST_LANGUAGES:  # the others are 0003's
+                continue
             fields, body = read(path)
             content = {"title": fields["title"], "summary": fields["summary"], "body": body}
             translation, created = PageTranslation.objects.get_or_create(
