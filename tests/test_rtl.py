@@ -134,21 +134,29 @@ def test_arabic_pages_lay_out_right_to_left(browser, live_server, path):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_way_back_from_a_footnote_points_the_other_way_in_arabic(browser, live_server):
+def test_the_way_back_from_a_footnote_points_the_other_way_in_arabic_text(browser, live_server):
     published.page(
         "figures",
-        texts={"en": {"title": "Figures", "body": "About 2.5 million.[^1]\n\n[^1]: ILO."}},
+        texts={
+            "en": {"title": "Figures", "body": "About 2.5 million.[^1]\n\n[^1]: ILO."},
+            "ar": {"title": "أرقام", "body": "نحو 2.5 مليون.[^1]\n\n[^1]: منظمة العمل الدولية."},
+        },
+    )
+    # English only: on an Arabic page it is shown as English, left to right.
+    published.page(
+        "english-only", texts={"en": {"title": "Only", "body": "A figure.[^1]\n\n[^1]: ILO."}}
     )
     context = browser.new_context()
     page = context.new_page()
     transforms = {}
-    for path in ("/learn/figures/", "/ar/learn/figures/"):
+    for path in ("/learn/figures/", "/ar/learn/figures/", "/ar/learn/english-only/"):
         page.goto(live_server.url + path)
         back = page.locator(".footnote-backref").first
         transforms[path] = back.evaluate("element => getComputedStyle(element).transform")
     assert transforms == {
         "/learn/figures/": "none",
         "/ar/learn/figures/": "matrix(-1, 0, 0, 1, 0, 0)",
+        "/ar/learn/english-only/": "none",
     }
     context.close()
 
