@@ -1,4 +1,4 @@
-.PHONY: run test bench guarantees abuse format
+.PHONY: run test bench guarantees abuse format screenshots
 
 # Serve the site on the embedded default (SQLite, in-process tasks, console email).
 run:
@@ -29,3 +29,9 @@ abuse:
 
 format:
 	.venv/bin/ruff format . && .venv/bin/ruff check --fix .
+
+# The README's screenshots (docs/screenshots/): the home page in English and Arabic,
+# and Spain's page in Arabic, from a throwaway SQLite copy with the starter content.
+screenshots:
+	scripts/bootstrap dev
+	.venv/bin/python scripts/screenshots

@@ -27,7 +27,7 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 # The family names in the order a text falls back through them.
 FONT_FAMILY = "'Noto Sans', 'Noto Sans Arabic', 'Noto Sans SC', 'Noto Color Emoji'"
 # Bump when the fonts or the drawing change, so cached images are drawn anew.
-RENDERER_VERSION = "resvg-py-0.5.0/fonts-2"
+RENDERER_VERSION = "resvg-py-0.5.0/fonts-2/direction-1"
 
 
 def svg_to_png(svg: str, size: int, height: int | None = None) -> bytes:

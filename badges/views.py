@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from badges import badge as badges
 from core.headers import other_sites_may_load
+from core.languages import keeps_its_language
 from pledges.models import Pledge
 
 VERSIONED_MAX_AGE = 24 * 3600
@@ -64,18 +65,21 @@ def _image(request, public_id, kind, content_type, draw):
     return response
 
 
+@keeps_its_language
 @require_safe
 @other_sites_may_load
 def svg(request, public_id):
     return _image(request, public_id, "svg", "image/svg+xml; charset=utf-8", badges.svg)
 
 
+@keeps_its_language
 @require_safe
 @other_sites_may_load
 def png(request, public_id):
     return _image(request, public_id, "png", "image/png", badges.png)
 
 
+@keeps_its_language
 @require_safe
 @other_sites_may_load
 def share_png(request, public_id):

@@ -264,18 +264,6 @@ def _queue_depth() -> int:
             )
 
 
-# Pages for signed-in people, links only their owner has, and staff tools: no
-# crawler has any business there, in any language.
-_NOT_FOR_CRAWLERS = [
-    "/accounts/",
-    "/admin/",
-    "/confirm/",
-    "/countries/notify/",
-    "/my-pledge/",
-    "/staff/",
-]
-
-
 @require_safe
 def robots_txt(request):
     prefixes = [
@@ -283,7 +271,9 @@ def robots_txt(request):
         *(f"/{code}" for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE),
     ]
     lines = ["User-agent: *"]
-    lines += [f"Disallow: {prefix}{path}" for prefix in prefixes for path in _NOT_FOR_CRAWLERS]
+    lines += [
+        f"Disallow: {prefix}{path}" for prefix in prefixes for path in settings.NOT_FOR_CRAWLERS
+    ]
     lines.append(f"Sitemap: {settings.SITE_URL}/sitemap.xml")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 

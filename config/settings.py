@@ -134,6 +134,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A first visit to an unprefixed page goes to the browser's language
+    # (core/languages.py); before any view serves a shared page copy.
+    "core.languages.first_visit_language",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -158,7 +161,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "campaign.context_processors.languages",
+                "core.languages.languages",
                 "accounts.context_processors.staff",
             ],
         },
@@ -424,8 +427,21 @@ CONTENT_LANGUAGES = [
     ("zh-hans", _("Chinese")),
     ("pt", _("Portuguese")),
 ]
+# Pages for signed-in people, links only their owner has, and staff tools: no
+# crawler has any business there, in any language. robots.txt disallows them, and
+# their pages list no hreflang alternates (core/languages.py).
+NOT_FOR_CRAWLERS = [
+    "/accounts/",
+    "/admin/",
+    "/confirm/",
+    "/countries/notify/",
+    "/my-pledge/",
+    "/staff/",
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Our few departures from Django's locale formats (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_TZ = True
 

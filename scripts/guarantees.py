@@ -1505,6 +1505,33 @@ GUARANTEES = [
         '{% endif %}{% if field.errors %}{{ field.auto_id }}_error{% endif %}"{% endif %}',
         '{% if field.help_text %} aria-describedby="{{ field.auto_id }}_helptext"{% endif %}',
     ),
+    Guarantee(
+        "A first visit goes to the browser's language; a click on English stays English",
+        ["tests/test_language_negotiation.py"],
+        "core/languages.py",
+        '        return site == "same-origin"\n',
+        "        return False\n",
+        also=(("config/settings.py", '    "core.languages.first_visit_language",\n', ""),),
+    ),
+    Guarantee(
+        "Arabic pages, emails and badges run right to left",
+        ["tests/test_rtl.py"],
+        "templates/base.html",
+        'dir="{% if LANGUAGE_BIDI %}rtl{% else %}ltr{% endif %}"',
+        'dir="ltr"',
+        also=(
+            (
+                "templates/emails/base.html",
+                'dir="{% if LANGUAGE_BIDI %}rtl{% else %}ltr{% endif %}"',
+                'dir="ltr"',
+            ),
+            (
+                "templates/badges/badge.svg",
+                ' direction="{% if bidi %}rtl{% else %}ltr{% endif %}"',
+                "",
+            ),
+        ),
+    ),
 ]
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from campaign.models import Country
 from core.headers import other_sites_may_load
+from core.languages import keeps_its_language
 from sharing import images
 
 VERSIONED_MAX_AGE = 24 * 3600
@@ -31,6 +32,7 @@ def _serve(request, version: str, draw) -> HttpResponse:
     return response
 
 
+@keeps_its_language
 @require_safe
 @other_sites_may_load
 def site(request):
@@ -38,6 +40,7 @@ def site(request):
     return _serve(request, images.site_version(language), lambda: images.site_image(language).png())
 
 
+@keeps_its_language
 @require_safe
 @other_sites_may_load
 def country(request, iso2: str):

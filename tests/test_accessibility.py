@@ -18,9 +18,9 @@ from django.test import Client, override_settings
 from django.utils import timezone
 from PIL import Image
 
-from campaign.context_processors import path_in_language
 from campaign.models import Country
 from campaign.tokens import make_launch_token
+from core.languages import path_in_language
 from mailings.models import Delivery, Mailing, MailingText
 from pledges import wall
 from pledges.tokens import make_confirm_token

@@ -25,6 +25,6 @@ def test_it_offers_a_visitor_to_sign_in(client, path, link):
 def test_it_names_who_is_signed_in(client):
     client.force_login(make_user("ana@example.org"))
     header = client.get("/confirm/new-link/").content.decode().split("</header>")[0]
-    assert "Signed in as ana@example.org" in header
+    assert "Signed in as <bdi>ana@example.org</bdi>" in header
     assert '<form method="post" action="/accounts/logout/">' in header
     assert ">Sign out</button>" in header

@@ -47,7 +47,7 @@ def test_it_records_what_the_page_submitted_with_the_consent_wording_and_time(
             path, {"display_name": "Ana S.", "country": "ES", "wants_updates": "on"}
         )
     assert response.status_code == 200
-    assert "Your pledge is confirmed, Ana S." in response.content.decode()
+    assert "Your pledge is confirmed, <bdi>Ana S.</bdi>" in response.content.decode()
     pledge.refresh_from_db()
     assert (pledge.display_name, pledge.country, pledge.wants_updates) == ("Ana S.", "ES", True)
     assert pledge.wording_version == WORDING_VERSION

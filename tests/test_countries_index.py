@@ -51,9 +51,9 @@ def test_it_shows_each_countrys_confirmed_supporters_and_status(client, four_cou
     make_pledge("pending@example.org", "PT", confirmed=False)
     html = client.get("/countries/").content.decode()
     spain = html[html.index(">Spain</a>") :]
-    assert spain.index("2 supporters") < spain.index("</li>")
+    assert spain.index("<bdi>2</bdi> supporters") < spain.index("</li>")
     portugal = html[html.index(">Portugal</a>") :]
-    assert portugal.index("1 supporter<") < portugal.index("</li>")
+    assert portugal.index("<bdi>1</bdi> supporter<") < portugal.index("</li>")
     assert "Upcoming (April 2021)" in portugal
     assert "Launched (June 2010)" in spain
 

@@ -79,7 +79,7 @@ def test_it_shows_confirmed_supporters_and_progress_toward_the_goal(client):
     html = client.get("/countries/es/").content.decode()
     assert '<data value="3">3</data>' in html
     assert '<progress max="10" value="3" aria-labelledby="goal-text" aria-valuetext=' in html
-    assert "3 supporters of a goal of 10 (30%)." in html
+    assert "<bdi>3</bdi> supporters of a goal of <bdi>10</bdi> (30%)." in html
 
 
 def test_it_shows_a_plain_count_without_a_goal(client):
@@ -87,7 +87,7 @@ def test_it_shows_a_plain_count_without_a_goal(client):
     make_pledge("bruno@example.org", "ES")
     html = client.get("/countries/es/").content.decode()
     assert "<progress" not in html
-    assert "1 person here has confirmed the pledge." in html
+    assert "<bdi>1</bdi> person here has confirmed the pledge." in html
 
 
 def test_an_upcoming_country_shows_its_launch_month_without_making_up_a_day(client):
@@ -176,7 +176,9 @@ def test_it_is_served_from_a_copy_while_its_count_is_fresh(client, django_assert
 def test_a_signed_in_visitor_gets_a_page_of_their_own_that_is_never_shared(client):
     published.spain()
     signed_in_supporter(client, "ana@example.org", "PT", "Ana Silva")
-    assert "Signed in as ana@example.org" in client.get("/countries/es/").content.decode()
+    assert (
+        "Signed in as <bdi>ana@example.org</bdi>" in client.get("/countries/es/").content.decode()
+    )
     client.logout()
     anonymous = client.get("/countries/es/").content.decode()
     assert "ana@example.org" not in anonymous

@@ -85,7 +85,15 @@ def test_it_answers_a_country_on_no_list_with_a_404_that_says_so(client, code):
 
 @pytest.mark.parametrize(
     ("lang", "expected"),
-    [("pt", "pt"), ("ES", "es"), ("pt-br", "pt"), ("fr", "en"), ("", "en"), ("<x>", "en")],
+    [
+        ("pt", "pt"),
+        ("ES", "es"),
+        ("pt-br", "pt"),
+        ("fr", "fr"),
+        ("de", "en"),
+        ("", "en"),
+        ("<x>", "en"),
+    ],
 )
 def test_it_speaks_the_language_asked_or_else_the_default(client, lang, expected):
     response = client.get("/embed/counter/", {"country": "PT", "lang": lang})

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.conf import settings
 
 from tests.conftest import make_pledge
 
@@ -50,9 +51,10 @@ def test_it_serves_portuguese_under_its_prefix_and_english_without(client):
 def test_it_loads_nothing_from_another_host(client):
     for path in ("/", "/pledge/", "/pledge/sent/", "/confirm/new-link/"):
         html = client.get(path).content.decode()
-        # Every src/href is a path on this site (or a fragment).
+        # Every src/href is a path on this site (or a fragment), or the site's own
+        # address (the hreflang alternates, which search engines want absolute).
         for url in re.findall(r'(?:src|href|action)="([^"]*)"', html):
-            assert url.startswith(("/", "#")), (path, url)
+            assert url.startswith(("/", "#", f"{settings.SITE_URL}/")), (path, url)
 
 
 def test_it_sends_a_content_security_policy_that_forbids_other_hosts(client):

@@ -118,7 +118,10 @@ def test_the_header_leads_to_learn_and_get_help(client, blue_heart):
 
 def test_a_signed_in_visitor_gets_a_page_of_their_own(client, blue_heart):
     signed_in_supporter(client, "ana@example.org", "PT", "Ana Silva")
-    assert "Signed in as ana@example.org" in client.get("/learn/blue-heart/").content.decode()
+    assert (
+        "Signed in as <bdi>ana@example.org</bdi>"
+        in client.get("/learn/blue-heart/").content.decode()
+    )
     client.logout()
     assert "ana@example.org" not in client.get("/learn/blue-heart/").content.decode()
 

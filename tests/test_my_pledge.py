@@ -60,7 +60,7 @@ def test_it_shows_the_supporters_own_pledge(client, anas_pledge):
     response = client.get("/my-pledge/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Your pledge with ana@example.org" in html
+    assert "Your pledge with <bdi>ana@example.org</bdi>" in html
     assert 'name="display_name" value="Ana Silva"' in html
     assert '<option value="PT" selected>' in html
     assert '<option value="en" selected>' in html
@@ -202,8 +202,8 @@ def test_it_shows_each_pledge_of_a_supporter_with_two_verified_addresses(client,
     user = EmailAddress.objects.get(email="ana@example.org").user
     EmailAddress.objects.create(user=user, email="ana.work@example.org", verified=True)
     html = client.get("/my-pledge/").content.decode()
-    assert "Your pledge with ana@example.org" in html
-    assert "Your pledge with ana.work@example.org" in html
+    assert "Your pledge with <bdi>ana@example.org</bdi>" in html
+    assert "Your pledge with <bdi>ana.work@example.org</bdi>" in html
     assert 'id="id_display_name"' in html and 'id="id_1_display_name"' in html
 
 

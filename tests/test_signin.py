@@ -45,7 +45,7 @@ def test_it_signs_in_with_the_code_from_the_email(live_server, smtp_inbox):
     # Where signing in lands (LOGIN_REDIRECT_URL).
     assert url == live_server.url + "/my-pledge/"
     assert signed_in(ana)
-    assert f"Signed in as {ANA}" in ana.get("/accounts/email/")[2]
+    assert f"Signed in as <bdi>{ANA}</bdi>" in ana.get("/accounts/email/")[2]
 
 
 def test_it_lands_a_portuguese_supporter_on_the_portuguese_page(live_server, smtp_inbox):

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.conf import settings as django_settings
 
 from tests import published
 
@@ -53,14 +54,15 @@ def test_the_sitemap_lists_every_public_page_in_every_language_with_alternates(c
     site = "https://blueheart.example.org"
     pages = ["/", "/pledge/", "/privacy/", "/countries/", "/countries/es/"]
     for path in [*pages, "/learn/", "/learn/blue-heart/"]:
+        # All seven languages, each listing the others and the English as x-default.
         alternates = {
-            "en": site + path,
-            "es": f"{site}/es{path}",
-            "pt": f"{site}/pt{path}",
-            "x-default": site + path,
+            code: site + path if code == "en" else f"{site}/{code}{path}"
+            for code, _name in settings.LANGUAGES
         }
-        for language in ("en", "es", "pt"):
-            assert urls[alternates[language]] == alternates
+        alternates["x-default"] = site + path
+        assert len(alternates) == 8
+        for code, _name in settings.LANGUAGES:
+            assert urls[alternates[code]] == alternates
     assert not any("/my-pledge/" in loc or "/accounts/" in loc for loc in urls)
     hidden = ("/countries/pt/", "/learn/draft-page/", "/learn/no-live-text/")
     assert not any(loc.endswith(hidden) for loc in urls)
@@ -79,7 +81,6 @@ def test_a_404_offers_the_same_address_in_each_language(client, path):
     rest = re.sub(r"^/(es|pt)/", "/", path)
     links = re.findall(r'<a href="([^"]+)" lang="([a-z-]+)"', response.content.decode())
     assert dict((language, href) for href, language in links) == {
-        "en": rest,
-        "es": "/es" + rest,
-        "pt": "/pt" + rest,
+        code: rest if code == "en" else f"/{code}{rest}"
+        for code, _name in django_settings.LANGUAGES
     }

@@ -64,7 +64,7 @@ def test_it_records_the_owners_answer_and_when(client, signed_pledge):
         data = {"choice": token, "on_wall": "on", "show_publicly": "on"}
         response = client.post(WALL_CHOICE, data)
     assert response.status_code == 200
-    assert "You are on the supporters' wall as Ana Silva" in response.content.decode()
+    assert "You are on the supporters' wall as <bdi>Ana Silva</bdi>" in response.content.decode()
     assert on_wall(pledge) == (True, True)
     assert pledge.on_wall_changed_at == moment
     # She changes her mind from the same page: off the wall, and that is recorded too.

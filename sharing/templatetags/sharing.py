@@ -10,8 +10,18 @@ from sharing.links import share_links as links_for
 
 register = template.Library()
 
-# Open Graph wants language_TERRITORY; ours are the campaign's main ones.
-OG_LOCALES = {"en": "en_GB", "es": "es_ES", "pt": "pt_PT"}
+# Open Graph wants language_TERRITORY, from the list Facebook reads: ours are the
+# campaign's main ones, and Facebook's own for Arabic (ar_AR) and Simplified
+# Chinese (zh_CN). tests/test_locale_formats.py checks that every language has one.
+OG_LOCALES = {
+    "en": "en_GB",
+    "fr": "fr_FR",
+    "es": "es_ES",
+    "ru": "ru_RU",
+    "ar": "ar_AR",
+    "zh-hans": "zh_CN",
+    "pt": "pt_PT",
+}
 
 
 @register.filter
