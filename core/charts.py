@@ -26,6 +26,7 @@ place.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -162,6 +163,11 @@ def render_chart(
     """The chart's figure: SVG bars and the data table. `caption` is the
     caption as safe HTML (it may cite a source); labels are escaped here."""
     largest = max(row.value for row in chart.rows)
+    # Bars grow from where the labels' script starts a line: the right in Arabic
+    # (or any right-to-left script), the left otherwise. Decided by what the
+    # editor wrote, not by the page: an English chart on an Arabic page (a page
+    # not yet translated) keeps its own direction, as its article does.
+    rtl = _starts_right_to_left(" ".join(row.label for row in chart.rows))
     bars = []
     for index, row in enumerate(chart.rows):
         top = index * ROW_HEIGHT
@@ -172,10 +178,12 @@ def render_chart(
                 "label": row.label,
                 "shown": _with_unit(row.value, chart.unit),
                 # Coordinates as plain strings: a localised "12,5" would break the SVG.
+                "label_x": _coordinate(VIEW_WIDTH if rtl else 0),
                 "label_y": _coordinate(top + FONT_SIZE + 2),
+                "bar_x": _coordinate(VIEW_WIDTH - width if rtl else 0),
                 "bar_y": _coordinate(top + FONT_SIZE + 8),
                 "width": _coordinate(width),
-                "value_x": _coordinate(width + 6),
+                "value_x": _coordinate(VIEW_WIDTH - width - 6 if rtl else width + 6),
                 "value_y": _coordinate(top + FONT_SIZE + 8 + BAR_HEIGHT - 3),
             }
         )
@@ -189,8 +197,21 @@ def render_chart(
             "view_box": f"0 0 {VIEW_WIDTH} {len(bars) * ROW_HEIGHT}",
             "bar_height": str(BAR_HEIGHT),
             "font_size": str(FONT_SIZE),
+            "direction": "rtl" if rtl else "ltr",
         },
     )
+
+
+def _starts_right_to_left(text: str) -> bool:
+    """Whether the text's first strong character is right to left (the rule the
+    Unicode bidirectional algorithm uses for a paragraph's direction)."""
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
 
 
 def _coordinate(value: float) -> str:

@@ -11,7 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import translation
 
 from core import markdown
-from core.charts import BAR_SPACE
+from core.charts import BAR_SPACE, VIEW_WIDTH
 from core.markdown import markdown_problems, render_markdown
 from tests.test_accessibility import AUDIT
 
@@ -219,6 +219,39 @@ def test_it_writes_each_bars_label_and_value_beside_it():
     (svg,) = figure_of(render_markdown(EUROPE)).find_all("svg")
     texts = [text.text for text in svg.find_all("text")]
     assert texts == [part for label, value in EUROPE_ROWS for part in (label, f"{value}%")]
+
+
+def bar_geometry(source: str) -> tuple[str, list[tuple[float, float]], list[float]]:
+    """The drawing's direction, each bar's (start, end) and each label's x."""
+    (svg,) = figure_of(render_markdown(source)).find_all("svg")
+    bars = [
+        (float(bar.attrs["x"]), float(bar.attrs["x"]) + float(bar.attrs["width"]))
+        for bar in svg.find_all("rect")
+    ]
+    labels = [float(text.attrs["x"]) for text in svg.find_all("text")[::2]]
+    return svg.attrs["direction"], bars, labels
+
+
+def test_it_grows_the_bars_from_the_left_for_a_left_to_right_script():
+    direction, bars, labels = bar_geometry(EUROPE)
+    assert direction == "ltr"
+    assert {start for start, _end in bars} == {0}
+    assert set(labels) == {0}
+
+
+def test_it_grows_the_bars_from_the_right_for_arabic():
+    arabic = """```chart
+caption: مناطق المنشأ
+unit: %
+البلقان | 32
+أمريكا الجنوبية (South America) | 13
+```"""
+    direction, bars, labels = bar_geometry(arabic)
+    assert direction == "rtl"
+    # Each bar ends at the right edge, and its label starts a line there.
+    assert {end for _start, end in bars} == {VIEW_WIDTH}
+    assert bars[0][0] == VIEW_WIDTH - BAR_SPACE
+    assert set(labels) == {VIEW_WIDTH}
 
 
 def test_it_gives_the_table_headers_and_a_name_and_hides_the_duplicate_drawing():
