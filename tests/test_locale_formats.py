@@ -26,14 +26,14 @@ GROUPED = {
     "fr": f"1{NBSP}234{NBSP}567",
     "es": f"1{NBSP}234{NBSP}567",
     "ru": f"1{NBSP}234{NBSP}567",
-    "ar": "1234567",
+    "ar": "1,234,567",  # config/formats/ar: the CLDR's Arabic with Western digits
     "zh-hans": "1,234,567",
     "pt": "1.234.567",
 }
 GOAL = {
     "fr": f"2{NBSP}000{NBSP}000",
     "ru": f"2{NBSP}000{NBSP}000",
-    "ar": "2000000",
+    "ar": "2,000,000",
     "zh-hans": "2,000,000",
 }
 # Spain launched in June 2010 (month precision), and its name, in each language.
