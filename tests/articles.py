@@ -19,7 +19,11 @@ from django.test import Client
 
 STARTER_SLUGS = ["blue-heart", "human-trafficking", "europe", "eu-action", "unodc", "get-help"]
 STARTER_LANGUAGES = ["en", "fr", "es", "ru", "ar", "zh-hans", "pt"]
-STARTER_COUNTRIES = {"ES": ["es", "en"], "PT": ["pt", "en"]}
+# Each country's page in its own languages first (0002), then the rest (0003).
+STARTER_COUNTRIES = {
+    "ES": ["es", "en", "fr", "ru", "ar", "zh-hans", "pt"],
+    "PT": ["pt", "en", "fr", "es", "ru", "ar", "zh-hans"],
+}
 
 # The one number the starter content gives readers to call: the EU emergency
 # number is an instruction, not a finding, so it needs no source.

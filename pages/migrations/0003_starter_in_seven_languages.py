@@ -1,8 +1,11 @@
-"""The information pages' starter text in French, Russian, Arabic and Chinese.
+"""The starter text in the languages 0002 did not have: the information pages in
+French, Russian, Arabic and Chinese, and Spain's and Portugal's pages in the
+seven languages.
 
-Loaded from pages/starter/<slug>.<language>.md the way 0002 loads English,
-Spanish and Portuguese: as published text, and only where the page has no text
-in that language yet, never over what an organiser wrote.
+Loaded from pages/starter/ the way 0002 loads its languages: as published text,
+and only where a page has no text in that language yet, never over what an
+organiser or moderator wrote. A country page's new languages are added to the
+country's list after its own (the order the public page falls back in).
 """
 
 from importlib import import_module
@@ -12,16 +15,20 @@ from django.utils import timezone
 
 starter = import_module("pages.migrations.0002_starter_content")
 
-LANGUAGES = ["fr", "ru", "ar", "zh-hans"]
+PAGE_LANGUAGES = ["fr", "ru", "ar", "zh-hans"]
+# The order a country's added languages are listed in (settings.CONTENT_LANGUAGES).
+ORDER = ["en", "fr", "es", "ru", "ar", "zh-hans", "pt"]
 
 
 def load(apps, schema_editor):
     Page = apps.get_model("pages", "Page")
     PageTranslation = apps.get_model("pages", "PageTranslation")
+    Country = apps.get_model("campaign", "Country")
+    CountryTranslation = apps.get_model("campaign", "CountryTranslation")
     now = timezone.now()
     for page in Page.objects.filter(slug__in=starter.PAGES):
         for language, path in starter.starter_files(starter.STARTER, page.slug):
-            if language not in LANGUAGES:
+            if language not in PAGE_LANGUAGES:
                 continue
             fields, body = starter.read(path)
             content = {"title": fields["title"], "summary": fields["summary"], "body": body}
@@ -37,22 +44,78 @@ def load(apps, schema_editor):
             if created:
                 starter.remember(apps, translation, now)
 
+    for code, first in starter.COUNTRY_LANGUAGES.items():
+        country = Country.objects.filter(code=code).first()
+        if country is None:  # removed by an organiser: not ours to bring back
+            continue
+        files = starter.starter_files(starter.STARTER / "countries", code.lower())
+        for language, path in sorted(files, key=lambda file: ORDER.index(file[0])):
+            if language in first:
+                continue
+            fields, body = starter.read(path)
+            content = {
+                "headline": fields["headline"],
+                "body": body,
+                "partners": "",
+                "help_contacts": fields["help_contacts"] + "\n",
+                "hero_alt": "",
+            }
+            translation, created = CountryTranslation.objects.get_or_create(
+                country=country,
+                language=language,
+                defaults={
+                    **content,
+                    **{f"published_{name}": value for name, value in content.items()},
+                    "published_at": now,
+                },
+            )
+            if created:
+                starter.remember(apps, translation, now)
+            if language not in country.languages:
+                country.languages = [*country.languages, language]
+                country.save(update_fields=["languages"])
+
+
+def _unchanged_since_loaded(history, translation) -> bool:
+    revisions = history.objects.filter(id=translation.pk)
+    return (
+        revisions.count() == 1
+        and revisions.filter(history_change_reason=starter.STARTER_REASON).exists()
+    )
+
 
 def unload(apps, schema_editor):
     # Only what this migration added and nobody has changed since: text edited
     # after it (a newer revision) stays.
     PageTranslation = apps.get_model("pages", "PageTranslation")
-    History = apps.get_model("pages", "HistoricalPageTranslation")
+    PageHistory = apps.get_model("pages", "HistoricalPageTranslation")
     for translation in PageTranslation.objects.filter(
-        page__slug__in=starter.PAGES, language__in=LANGUAGES
+        page__slug__in=starter.PAGES, language__in=PAGE_LANGUAGES
     ):
-        revisions = History.objects.filter(id=translation.pk)
-        if revisions.count() == 1 and revisions.filter(history_change_reason=starter.STARTER_REASON).exists():
-            revisions.delete()
+        if _unchanged_since_loaded(PageHistory, translation):
+            PageHistory.objects.filter(id=translation.pk).delete()
             translation.delete()
+
+    Country = apps.get_model("campaign", "Country")
+    CountryTranslation = apps.get_model("campaign", "CountryTranslation")
+    CountryHistory = apps.get_model("campaign", "HistoricalCountryTranslation")
+    for code, first in starter.COUNTRY_LANGUAGES.items():
+        for country in Country.objects.filter(code=code):
+            for translation in CountryTranslation.objects.filter(country=country).exclude(
+                language__in=first
+            ):
+                if _unchanged_since_loaded(CountryHistory, translation):
+                    CountryHistory.objects.filter(id=translation.pk).delete()
+                    translation.delete()
+                    country.languages = [c for c in country.languages if c != translation.language]
+                    country.save(update_fields=["languages"])
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pages", "0002_starter_content")]
+    dependencies = [
+        ("pages", "0002_starter_content"),
+        # Country pages as they are now, not as 0002 knew them.
+        ("campaign", "0006_remove_launchsubscription_launch_due_since"),
+    ]
 
     operations = [migrations.RunPython(load, unload)]
