@@ -131,21 +131,34 @@ def milestone(mailing: Mailing, pledge: Pledge) -> EmailMessage:
     )
 
 
+def staff_language(user) -> str:
+    """The language of a staff member's emails. Staff accounts have no language
+    of their own: the one they chose for the emails of their own pledge, if they
+    signed one (the owner decides), or else English."""
+    from accounts.privacy import pledges_of
+
+    chosen = (
+        pledges_of(user)
+        .filter(confirmed_at__isnull=False)
+        .values_list("language", flat=True)
+        .first()
+    )
+    return chosen if chosen in dict(settings.LANGUAGES) else FALLBACK_LANGUAGE
+
+
 def milestone_for_staff(mailing: Mailing, user) -> EmailMessage:
+    language = staff_language(user)
+    with translation.override(language):  # the country's name, in that language
+        context = _milestone_context(mailing)
     return render_email(
-        "mailings/emails/milestone-staff",
-        to=user.email,
-        language=FALLBACK_LANGUAGE,
-        context=_milestone_context(mailing),
+        "mailings/emails/milestone-staff", to=user.email, language=language, context=context
     )
 
 
 def digest(mailing: Mailing, user) -> EmailMessage:
     from mailings import digests
 
-    return render_email(
-        "mailings/emails/digest",
-        to=user.email,
-        language=FALLBACK_LANGUAGE,
-        context=digests.context(mailing),
-    )
+    language = staff_language(user)
+    with translation.override(language):  # the countries' names, in that language
+        context = digests.context(mailing)
+    return render_email("mailings/emails/digest", to=user.email, language=language, context=context)

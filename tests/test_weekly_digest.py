@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from mailings import digests
+from mailings import digests, emails
 from mailings.models import Delivery, Mailing
 from pledges.models import Pledge
 from tests.conftest import confirm_as_owner
@@ -80,3 +80,35 @@ def test_the_digest_gives_organisers_each_countrys_total_and_the_weeks_new_suppo
     assert "Portugal" in html
     assert "Spain" in html
     assert Delivery.objects.filter(mailing=mailing).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_organiser_reads_it_in_the_language_she_chose_for_her_own_pledge():
+    # Staff accounts have no language of their own: Olga signed the pledge too
+    # and asked for our emails in Arabic; Adam never signed, and reads English.
+    olga = make_persona("organiser")
+    adam = make_persona("administrator")
+    now = timezone.now()
+    long_ago = now - timedelta(days=30)
+    Pledge.objects.create(
+        display_name="Olga",
+        email="olga@example.org",
+        country="PT",
+        language="en",
+        signed_at=long_ago,
+    )
+    confirm_as_owner(Pledge.objects.get(email="olga@example.org"), language="ar", now=long_ago)
+    confirmed("ana", "PT", now - timedelta(days=2))
+    mailing = digests.queue_weekly_digest(now)
+
+    arabic = emails.digest(mailing, olga)
+    week = digests.week_key(now - timedelta(days=7))
+    assert arabic.subject == f"الملخص الأسبوعي لحملة القلب الأزرق {week}: 2 من المؤيدين، 1 جدد"
+    assert "البرتغال (PT): 2, +1" in arabic.body
+    html, _type = arabic.alternatives[0]
+    assert 'lang="ar" dir="rtl"' in html
+    assert "text-align: right" in html  # the country column starts on the right
+
+    english = emails.digest(mailing, adam)
+    assert english.subject == f"Blue Heart weekly digest {week}: 2 supporters, 1 new"
+    assert "Portugal (PT): 2, +1" in english.body
