@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from campaign.models import Country
+from campaign.models import Country, CountryTranslation
 from tests import content
 from tests.staff import sign_in_as
 
@@ -75,6 +75,10 @@ def test_saving_other_settings_keeps_the_image(client, paula):
 
 
 def test_the_page_is_published_only_once_every_language_describes_the_image(client, paula):
+    # Portugal's page in two languages only (the starter text has all seven).
+    CountryTranslation.objects.filter(country__code="PT").exclude(
+        language__in=["pt", "en"]
+    ).delete()
     content.country_text("PT", "pt", headline="Olá", hero_alt="Uma praia ao pôr do sol")
     english = content.country_text("PT", "en", headline="Hello")
     client.post(URL, {**SETTINGS, "hero_image": png()})
