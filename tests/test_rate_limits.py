@@ -58,6 +58,28 @@ def test_it_limits_signatures_per_ipv4_address(tight):
     assert sign(stranger(9), remote="198.51.100.7").status_code == 302
 
 
+def test_a_request_refused_for_its_network_counts_nothing_against_its_address(tight):
+    # Mallory's network is spent; her requests for Ana's address must not use up
+    # Ana's own allowance (counting stops at the first limit a request goes over).
+    for n in range(3):
+        sign(stranger(n, domain="example.net"))
+    assert [sign(ANA).status_code for _ in range(3)] == [429] * 3
+    assert [sign(ANA, remote="198.51.100.7").status_code for _ in range(2)] == [302, 302]
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "django.core.cache.backends.redis.RedisCache",  # one script call for every scope
+        "django.core.cache.backends.locmem.LocMemCache",  # the embedded default's cache
+    ],
+)
+def test_it_limits_with_either_cache(tight, backend):
+    tight.CACHES = {**tight.CACHES, "default": {**tight.CACHES["default"], "BACKEND": backend}}
+    assert [sign(stranger(n, "example.net")).status_code for n in range(4)] == [302, 302, 302, 429]
+    assert [sign(ANA, remote="198.51.100.7").status_code for _ in range(3)] == [302, 302, 429]
+
+
 def test_it_counts_every_address_of_an_ipv6_slash_64_as_one_network(tight):
     remotes = [f"2001:db8:1:2::{n}" for n in range(1, 5)]
     statuses = [sign(stranger(n), remote=remote).status_code for n, remote in enumerate(remotes)]
