@@ -37,6 +37,7 @@ The last lines are RESULT mode=... pledge_signs_per_s=... bare_signs_per_s=... r
 """
 
 import argparse
+import math
 import re
 import statistics
 import subprocess
@@ -197,7 +198,7 @@ def describe(page, run):
 
 def ms(value: float, width: int) -> str:
     """A latency in a column, or a dash where there is none (no GET in post mode)."""
-    return f"{value:>{width}.1f}" if value == value else f"{'-':>{width}}"
+    return f"{'-':>{width}}" if math.isnan(value) else f"{value:>{width}.1f}"
 
 
 def verdict(good: bool) -> str:
