@@ -1,9 +1,11 @@
-"""Pledges per second of the sign POST, against a bare one-model insert view.
+"""Pledges per second of the real sign form, against a bare one-model insert view.
 
 Serves the product with ONE gunicorn (sync workers) on PostgreSQL and Redis, in a
 fresh database, and drives two pages with signload.py in the same run:
 
-  /bench/bare/  a CSRF-protected form whose POST inserts one row (bench/bare/)
+  /bench/bare/  a CSRF-protected form whose POST inserts one row (bench/bare/); its
+                form page is rendered once per process, each copy carrying the
+                visitor's CSRF token, as the product serves its own form page
   /pledge/      the product's pledge form; its POST writes one PledgeRequest row and
                 queues the task that applies it (and sends the email) into Redis, as
                 in production (no Celery worker runs, so nothing is applied or sent;
@@ -17,19 +19,25 @@ Two modes, both by default:
 
 The two pages alternate for a few rounds (the order flips every round, the machine
 being shared and noisy); the median of the rounds is reported, the ratio being the
-median of the per-round ratios. Beside the rates, the CPU time gunicorn spent per
+median of the per-round ratios. For each page and mode: signatures/s, the sign
+POST's latency p50/p95/p99 (and the form GET's p50/p99 in the journey), errors,
+and server CPU per signature; then the ratio real/bare, each beside its target
+(issue 13: at least 0.8x the bare view in both modes, zero errors, p99 under
+100 ms with 32 clients), and a one-line SUMMARY. Beside the rates, the CPU time gunicorn spent per
 signature is read from /proc: the load generator runs on the same two cores, so
 wall-clock rates also carry its cost (parsing 249 country options per form page).
 The rows in each table, and the tasks queued in Redis, are checked against the
 number of signatures signload counted.
 
     scripts/bench [--modes post,journey] [--rounds 3] [--total 2000]
-                  [--concurrency 16] [--workers 4] [--signload PATH] [--keep-db]
+                  [--concurrency 32] [--workers 4] [--signload PATH] [--keep-db]
 
 The last lines are RESULT mode=... pledge_signs_per_s=... bare_signs_per_s=... ratio=...
+(one per mode), then SUMMARY sign: ... -> ok|BELOW TARGET.
 """
 
 import argparse
+import math
 import re
 import statistics
 import subprocess
@@ -59,6 +67,7 @@ from bench.common import (
     server_cpu_seconds,
     server_env,
     tear_down,
+    wait_for_redis_pair,
 )
 
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
@@ -66,15 +75,24 @@ PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
 # (not running here) would merge into pledges_pledge.
 TABLES = {"bare": "bench_bare_baresignature", "pledge": "pledges_pledgerequest"}
 MODES = {"post": "the sign POST alone", "journey": "GET form + POST"}
-# The goal: the pledge signs at least half as fast as the bare view.
-TARGET_RATIO = 0.5
+# Issue 13's targets at 32 clients on the 2-core machine, load generator included:
+# the real form at least 0.8x the bare view in both modes, no errors, p99 < 100 ms.
+TARGET_RATIO = 0.8
+TARGET_P99_MS = 100.0
+
+
+# The load comes from one address and one email domain (example.org): the limits
+# per network (100/h) and per domain (5000/h) would refuse it after the first
+# hundred. Raised, not removed: every POST still counts against each limit (the
+# same cache round trips), it is only never refused.
+UNLIMITED = {"RATE_LIMIT_PER_NETWORK": "100000000/h", "RATE_LIMIT_PER_DOMAIN": "100000000/h"}
 
 
 def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rounds", type=int, default=3, help="rounds of bare + pledge [3]")
     ap.add_argument("--total", type=int, default=2000, help="signatures per page per round [2000]")
-    ap.add_argument("--concurrency", type=int, default=16, help="virtual signers at once [16]")
+    ap.add_argument("--concurrency", type=int, default=32, help="virtual signers at once [32]")
     ap.add_argument(
         "--workers",
         type=int,
@@ -151,14 +169,19 @@ def run_signload(args, base_url, page, total, tag, mode="journey", server_pid=No
     if result.returncode or not match or not ok:
         sys.exit(f"signload failed on {page} (exit {result.returncode}):\n{out}{result.stderr}")
     by_status = re.search(r"^by status: (.*)$", out, re.M)
-    get_p99 = re.search(r"^GET latency ms: p50=\S+ p99=(\S+)$", out, re.M)
+    post = re.search(r"^POST latency ms: p50=(\S+) p95=(\S+) p99=\S+", out, re.M)
+    get = re.search(r"^GET latency ms: p50=(\S+) p99=(\S+)$", out, re.M)
+    nan = float("nan")
     return {
         "rate": float(match[1]),
+        "p50": float(post[1]) if post else nan,
+        "p95": float(post[2]) if post else nan,
         "p99": float(match[2]),
+        "get_p50": float(get[1]) if get else nan,
         "errors": int(match[3]),
         "ok": int(ok[1]),
         "status": by_status[1] if by_status else "",
-        "get_p99": float(get_p99[1]) if get_p99 else float("nan"),
+        "get_p99": float(get[2]) if get else nan,
         "cpu_ms": 1000 * cpu_used / max(int(ok[1]), 1),
     }
 
@@ -166,24 +189,40 @@ def run_signload(args, base_url, page, total, tag, mode="journey", server_pid=No
 def describe(page, run):
     errors = f"  errors={run['errors']} ({run['status']})" if run["errors"] else ""
     return (
-        f"{page:>6}: {run['rate']:7.1f} signs/s  POST p99 {run['p99']:7.1f} ms  "
+        f"{page:>6}: {run['rate']:7.1f} signs/s  POST p50/p95/p99 {run['p50']:.1f}/"
+        f"{run['p95']:.1f}/{run['p99']:.1f} ms  "
         f"GET p99 {run['get_p99']:7.1f} ms  server CPU {run['cpu_ms']:5.2f} ms/sign  "
         f"ok={run['ok']}{errors}"
     )
 
 
+def ms(value: float, width: int) -> str:
+    """A latency in a column, or a dash where there is none (no GET in post mode)."""
+    return f"{'-':>{width}}" if math.isnan(value) else f"{value:>{width}.1f}"
+
+
+def verdict(good: bool) -> str:
+    return "ok" if good else "BELOW TARGET"
+
+
+def medians(runs) -> dict:
+    keys = ("rate", "p50", "p95", "p99", "get_p50", "get_p99", "cpu_ms")
+    summary = {key: statistics.median(r[key] for r in runs) for key in keys}
+    summary["errors"] = sum(r["errors"] for r in runs)
+    return summary
+
+
 def report(args, mode, results):
-    """Prints one mode's table; returns its RESULT line."""
-    median = {page: statistics.median(r["rate"] for r in runs) for page, runs in results.items()}
-    p99 = {page: statistics.median(r["p99"] for r in runs) for page, runs in results.items()}
-    cpu = {page: statistics.median(r["cpu_ms"] for r in runs) for page, runs in results.items()}
+    """Prints one mode's table, figures beside their targets; returns (RESULT line,
+    the mode's figures for the summary)."""
+    median = {page: medians(runs) for page, runs in results.items()}
     # Each round's two runs are adjacent in time, so the median of the per-round ratios
     # resists the drift of a shared machine better than a ratio of medians.
     ratios = [
         p["rate"] / b["rate"] for b, p in zip(results["bare"], results["pledge"], strict=True)
     ]
     ratio = statistics.median(ratios)
-    line = "-" * 66
+    line = "-" * 92
     log("")
     log(
         f"gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
@@ -191,36 +230,72 @@ def report(args, mode, results):
     )
     log(line)
     log(
-        f"{'round':<8}{'bare signs/s':>13}{'p99 ms':>9}{'pledge signs/s':>16}{'p99 ms':>9}"
-        f"{'ratio':>8}"
+        f"{'round':<7}{'page':<8}{'signs/s':>9}{'POST p50':>10}{'p95':>8}{'p99 ms':>8}"
+        f"{'GET p50':>9}{'p99 ms':>8}{'errors':>8}{'CPU ms/sign':>13}{'ratio':>8}"
     )
     log(line)
+
+    def row(label, page, run, round_ratio=None):
+        ratio_text = f"{round_ratio:>8.3f}" if round_ratio is not None else ""
+        log(
+            f"{label:<7}{page:<8}{run['rate']:>9.1f}{run['p50']:>10.1f}{run['p95']:>8.1f}"
+            f"{run['p99']:>8.1f}{ms(run['get_p50'], 9)}{ms(run['get_p99'], 8)}"
+            f"{run['errors']:>8}{run['cpu_ms']:>13.2f}{ratio_text}"
+        )
+
     pairs = zip(results["bare"], results["pledge"], ratios, strict=True)
     for n, (bare, pledge, round_ratio) in enumerate(pairs, 1):
-        log(
-            f"{n:<8}{bare['rate']:>13.1f}{bare['p99']:>9.1f}"
-            f"{pledge['rate']:>16.1f}{pledge['p99']:>9.1f}{round_ratio:>8.3f}"
-        )
+        row(str(n), "bare", bare)
+        row("", "pledge", pledge, round_ratio)
     log(line)
-    log(
-        f"{'median':<8}{median['bare']:>13.1f}{p99['bare']:>9.1f}"
-        f"{median['pledge']:>16.1f}{p99['pledge']:>9.1f}{ratio:>8.3f}"
-    )
+    row("median", "bare", median["bare"])
+    row("", "pledge", median["pledge"], ratio)
     log(line)
+    cpu_ratio = median["bare"]["cpu_ms"] / median["pledge"]["cpu_ms"]
+    errors = median["bare"]["errors"] + median["pledge"]["errors"]
+    p99 = max(median["bare"]["p99"], median["pledge"]["p99"])
     log(
-        f"server CPU per signature (median): bare {cpu['bare']:.2f} ms, "
-        f"pledge {cpu['pledge']:.2f} ms -> CPU ratio bare/pledge {cpu['bare'] / cpu['pledge']:.2f}"
+        f"server CPU per signature (median): bare {median['bare']['cpu_ms']:.2f} ms, "
+        f"pledge {median['pledge']['cpu_ms']:.2f} ms -> bare/pledge {cpu_ratio:.2f} "
+        f"(the steadier figure on a shared machine)"
     )
     log(
-        f"pledge/bare = {ratio:.3f} (goal: at least {TARGET_RATIO}) -> "
-        + ("ok" if ratio >= TARGET_RATIO else "BELOW GOAL")
+        f"target  pledge/bare rate  {ratio:.3f}  (at least {TARGET_RATIO}) -> "
+        + verdict(ratio >= TARGET_RATIO)
     )
+    log(f"target  errors            {errors}  (none) -> " + verdict(errors == 0))
+    log(
+        f"target  POST p99          {median['pledge']['p99']:.1f} ms pledge, "
+        f"{median['bare']['p99']:.1f} ms bare  (under {TARGET_P99_MS:.0f} ms) -> "
+        + verdict(median["pledge"]["p99"] < TARGET_P99_MS)
+    )
+    result = (
+        f"RESULT mode={mode} pledge_signs_per_s={median['pledge']['rate']:.1f} "
+        f"bare_signs_per_s={median['bare']['rate']:.1f} ratio={ratio:.3f} "
+        f"pledge_p50_ms={median['pledge']['p50']:.1f} pledge_p95_ms={median['pledge']['p95']:.1f} "
+        f"pledge_p99_ms={median['pledge']['p99']:.1f} bare_p99_ms={median['bare']['p99']:.1f} "
+        f"errors={errors} "
+        f"pledge_server_cpu_ms={median['pledge']['cpu_ms']:.2f} "
+        f"bare_server_cpu_ms={median['bare']['cpu_ms']:.2f} "
+        f"target_ratio={TARGET_RATIO} target_p99_ms={TARGET_P99_MS:.0f}"
+    )
+    figures = {"ratio": ratio, "errors": errors, "p99": p99, "pledge_p99": median["pledge"]["p99"]}
+    return result, figures
 
+
+def summary(figures: dict) -> str:
+    """One line: each mode's ratio, the errors and the worst p99, against the targets."""
+    good = all(
+        f["ratio"] >= TARGET_RATIO and f["errors"] == 0 and f["pledge_p99"] < TARGET_P99_MS
+        for f in figures.values()
+    )
+    modes = ", ".join(f"{mode} {f['ratio']:.2f}x" for mode, f in figures.items())
+    errors = sum(f["errors"] for f in figures.values())
+    p99 = max(f["pledge_p99"] for f in figures.values())
     return (
-        f"RESULT mode={mode} pledge_signs_per_s={median['pledge']:.1f} "
-        f"bare_signs_per_s={median['bare']:.1f} ratio={ratio:.3f} "
-        f"pledge_p99_ms={p99['pledge']:.1f} bare_p99_ms={p99['bare']:.1f} "
-        f"pledge_server_cpu_ms={cpu['pledge']:.2f} bare_server_cpu_ms={cpu['bare']:.2f}"
+        f"SUMMARY sign: real/bare {modes} (target >= {TARGET_RATIO}x each), "
+        f"errors {errors} (target 0), pledge POST p99 {p99:.1f} ms "
+        f"(target < {TARGET_P99_MS:.0f} ms) -> " + ("ok" if good else "BELOW TARGET")
     )
 
 
@@ -256,9 +331,10 @@ def main(argv=None):
     database_created = False
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blueheart-bench-")))
-        env = server_env(port, args.db_name, tmp / "static")
+        env = {**server_env(port, args.db_name, tmp / "static"), **UNLIMITED}
         database_url = env["DATABASE_URL"]
         try:
+            wait_for_redis_pair()
             log(f"database {args.db_name}: recreating, migrating; collecting static files")
             drop_database(args.db_name, create=True)
             database_created = True
@@ -299,11 +375,12 @@ def main(argv=None):
                 line for line in server.log().splitlines() if "Traceback" in line or "ERROR" in line
             ]:
                 log(f"gunicorn logged {len(server_errors)} error lines; first: {server_errors[0]}")
-            lines = [report(args, mode, results[mode]) for mode in args.modes]
+            reports = {mode: report(args, mode, results[mode]) for mode in args.modes}
             log("")
             checks_ok = check(results, counts_before, counts_after, queued)
-            for line in lines:
+            for line, _figures in reports.values():
                 log(line)
+            log(summary({mode: figures for mode, (_line, figures) in reports.items()}))
             return 0 if checks_ok else 1
         finally:
             tear_down(stack, args.db_name, database_created, args.keep_db)
