@@ -99,10 +99,25 @@ def test_the_proxy_serves_https_and_http(compose):
     assert targets == {"80", "443"}
 
 
-def test_the_proxy_runs_the_repository_config(compose):
+def test_the_proxy_runs_the_repository_rules(compose):
     mounts = compose["services"]["proxy"]["volumes"]
-    assert "./deploy/nginx/blueheart.conf:/etc/nginx/conf.d/default.conf:ro" in mounts
+    # Where deploy/nginx/blueheart.conf includes the shared rules from.
+    assert "./deploy/nginx:/etc/nginx/blueheart:ro" in mounts
+    assert "./deploy/compose/nginx-http.conf:/etc/nginx/conf.d/default.conf:ro" in mounts
     assert all(mount.endswith(":ro") for mount in mounts)
+    https = load(environ={"PROXY_CONFIG": "https"})["services"]["proxy"]["volumes"]
+    assert "./deploy/compose/nginx-https.conf:/etc/nginx/conf.d/default.conf:ro" in https
+
+
+@pytest.mark.parametrize("variant", ["http", "https"])
+def test_the_compose_server_blocks_include_the_shared_rules(variant):
+    conf = (ROOT / "deploy" / "compose" / f"nginx-{variant}.conf").read_text()
+    assert "include /etc/nginx/blueheart/blueheart-http.conf;" in conf
+    assert "include /etc/nginx/blueheart/blueheart-common.conf;" in conf
+    # The zone and upstream the shared rules name, and the static volume's mount.
+    assert "keys_zone=blueheart_micro:" in conf
+    assert "upstream blueheart_app {\n    server web:8000;" in conf
+    assert "set $blueheart_static_root /srv/static;" in conf
 
 
 def test_web_has_a_health_check(compose):
