@@ -22,6 +22,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from gunicorn.config import Config
 
 from campaign.tokens import make_launch_token
@@ -210,6 +211,7 @@ def test_production_runs_gunicorn_with_this_configuration():
     dockerfile = (ROOT / "Dockerfile").read_text()
     compose = (ROOT / "docker-compose.yml").read_text()
     assert 'CMD ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]' in dockerfile
-    assert "exec gunicorn --config config/gunicorn.py config.wsgi" in compose
+    command = ["gunicorn", "--config", "config/gunicorn.py", "config.wsgi"]
+    assert yaml.safe_load(compose)["services"]["web"]["command"] == command
     readme = (ROOT / "README.md").read_text()
     assert "`gunicorn --config config/gunicorn.py config.wsgi`" in readme

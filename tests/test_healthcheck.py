@@ -5,9 +5,7 @@ differs) against gunicorn started with a real ALLOWED_HOSTS and an https SITE_UR
 where a plain GET of /readyz gets 400 (unknown Host) or 301 (the TLS redirect).
 """
 
-import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -17,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 from django.conf import settings
 
 from tests.conftest import free_port
@@ -27,12 +26,10 @@ COMPOSE_PORT = "127.0.0.1:8000"
 
 def compose_web_healthcheck() -> list[str]:
     """The web service's health check command, from docker-compose.yml."""
-    compose = (ROOT / "docker-compose.yml").read_text()
-    web = compose.split("\n  web:\n", 1)[1].split("\n  worker:\n", 1)[0]
-    # A flow-style list of double-quoted strings is JSON.
-    test = re.search(r"^\s+test: (\[.*\])$", web, re.M)
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    test = compose["services"]["web"].get("healthcheck", {}).get("test")
     assert test, "no health check test in the web service"
-    return json.loads(test[1])
+    return test
 
 
 @pytest.fixture
