@@ -99,12 +99,10 @@ class Nginx:
 
     def test_config(self) -> subprocess.CompletedProcess:
         """`nginx -t`: (returncode, what it said)."""
-        return subprocess.run(  # noqa: S603 - nginx, our own arguments
-            self.command("-t"), capture_output=True, text=True, check=False
-        )
+        return subprocess.run(self.command("-t"), capture_output=True, text=True, check=False)
 
     def start(self, timeout: float = 15.0) -> None:
-        self.proc = subprocess.Popen(  # noqa: S603 - nginx, our own arguments
+        self.proc = subprocess.Popen(
             self.command("-g", "daemon off;"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
