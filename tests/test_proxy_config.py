@@ -124,6 +124,21 @@ def test_a_second_read_within_a_second_comes_from_the_cache(proxy, target):
     assert again == body
 
 
+def test_readers_of_every_language_share_one_cached_copy(proxy):
+    # The counts and widgets do not vary by Accept-Language (their language is
+    # their ?lang=): one copy serves every browser (core.languages).
+    for target in [COUNTS, *EMBEDS]:
+        _status, first, body = get(proxy, target, {"Accept-Language": "pt-PT,pt;q=0.9"})
+        assert "Accept-Language" not in (first["Vary"] or "")
+        _status, second, again = get(proxy, target, {"Accept-Language": "fr"})
+        assert (second["X-Cache-Status"], again) == ("HIT", body)
+
+
+def test_pages_still_vary_by_language(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Accept-Language" in response["Vary"]
+
+
 def test_a_response_that_sets_a_cookie_is_never_kept(proxy):
     for _ in range(3):
         _status, headers, _body = get(proxy, f"{COUNTS}?set-cookie")
