@@ -14,14 +14,20 @@ tests: the real counts view, answering so when asked (?set-cookie, ?private).
 
 import gzip
 import http.client
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.http import JsonResponse
 from django.urls import path, resolve
 
-from bench.proxy import NGINX, Nginx
+from bench.proxy import NGINX, RULES, Nginx
 from config import urls as site_urls
 from tests.conftest import free_port
 
@@ -99,13 +105,62 @@ def test_nginx_accepts_the_config(live_server, tmp_path):
     assert "test is successful" in checked.stderr
 
 
-def test_the_production_file_includes_the_rules_the_test_runs():
-    production = (
-        Path(__file__).resolve().parent.parent / "deploy/nginx/blueheart.conf"
-    ).read_text()
-    assert "include /etc/nginx/blueheart/blueheart-http.conf;" in production
-    assert "include /etc/nginx/blueheart/blueheart-common.conf;" in production
-    assert "listen 443 ssl" in production
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "blueheart.example.org")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "fullchain.pem", folder / "privkey.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_nginx_accepts_the_production_file_with_its_placeholders_filled(tmp_path):
+    """deploy/nginx/blueheart.conf (TLS), as installed: its placeholders (the
+    certificate, the cache folder, where the shared files were copied) pointed at
+    this test's own, then `nginx -t`."""
+    if NGINX is None:
+        pytest.fail("nginx is not installed: scripts/ensure-services nginx (Debian's nginx-light)")
+    cert, key = self_signed(tmp_path)
+    production = (RULES / "blueheart.conf").read_text()
+    for placeholder, ours in {
+        "/etc/nginx/blueheart/": f"{RULES}/",
+        "/etc/letsencrypt/live/blueheart.example.org/fullchain.pem": str(cert),
+        "/etc/letsencrypt/live/blueheart.example.org/privkey.pem": str(key),
+        "/var/cache/nginx/blueheart": str(tmp_path / "cache"),
+    }.items():
+        assert placeholder in production
+        production = production.replace(placeholder, ours)
+    # The very rules the other tests run, included by the TLS server.
+    assert f"include {RULES}/blueheart-common.conf;" in production
+    (tmp_path / "blueheart.conf").write_text(production)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n    include {tmp_path}/blueheart.conf;\n}}\n"
+    )
+    checked = subprocess.run(  # noqa: S603 - nginx, our own arguments
+        [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-t"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 @pytest.mark.parametrize("target", [COUNTS, *EMBEDS])
