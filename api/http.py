@@ -12,6 +12,8 @@ later gets it without a line of its own:
   login, no cookie), so "*" is safe and Allow-Credentials is never sent; and
   Cross-Origin-Resource-Policy: cross-origin (core/headers.py).
 - HEAD answers as GET does (uptime monitors, tests/test_head.py).
+- No Vary: Accept-Language: the API is not translated, so a shared cache keeps
+  one copy for every reader (core.languages.same_in_every_language).
 """
 
 from functools import wraps
@@ -20,6 +22,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 
 from core.headers import allow_other_sites
+from core.languages import same_in_every_language
 
 CACHE_CONTROL = {"public": True, "max_age": 60, "stale_while_revalidate": 60}
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
@@ -56,7 +59,7 @@ def open_data(view):
         else:
             response["Allow"] = ALLOWED_METHODS
         _allow_any_origin(response)
-        return response
+        return same_in_every_language(response)
 
     return wrapper
 

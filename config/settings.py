@@ -133,6 +133,9 @@ MIDDLEWARE = [
     "core.headers.security_headers",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before LocaleMiddleware, to take back the Vary: Accept-Language it adds to the
+    # API's and the widgets' answers, which no language changes (core/languages.py).
+    "core.languages.unvary_language",
     "django.middleware.locale.LocaleMiddleware",
     # A first visit to an unprefixed page goes to the browser's language
     # (core/languages.py); before any view serves a shared page copy.

@@ -156,3 +156,35 @@ def first_visit_language(get_response: Callable) -> Callable:
         return response
 
     return middleware
+
+
+def same_in_every_language(response: HttpResponse) -> HttpResponse:
+    """Marks an answer the visitor's language never changes: the open data API
+    (not translated) and the widgets (their language is their ?lang=).
+    `unvary_language` then takes Accept-Language out of its Vary, so a shared
+    cache (the proxy's micro-cache, deploy/nginx/; a CDN) keeps one copy for every
+    reader rather than one per Accept-Language header a browser sends."""
+    response.same_in_every_language = True
+    return response
+
+
+def unvary_language(get_response: Callable) -> Callable:
+    """Drops Accept-Language from the Vary of answers marked
+    `same_in_every_language`: LocaleMiddleware adds it to every unprefixed
+    answer. Listed before LocaleMiddleware, so it sees the response after it."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if getattr(response, "same_in_every_language", False) and response.has_header("Vary"):
+            kept = [
+                header.strip()
+                for header in response["Vary"].split(",")
+                if header.strip() and header.strip().lower() != "accept-language"
+            ]
+            if kept:
+                response["Vary"] = ", ".join(kept)
+            else:
+                del response["Vary"]
+        return response
+
+    return middleware

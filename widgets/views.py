@@ -7,6 +7,8 @@ may load them (Cross-Origin-Resource-Policy: cross-origin, core/headers.py). The
 set no cookie and read no session, so one cached copy serves everyone.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -19,6 +21,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from core.headers import other_sites_may_load
+from core.languages import same_in_every_language
 from widgets.counter import (
     EMBED_MAX_AGE,
     UnknownCountry,
@@ -47,13 +50,20 @@ EMBED_IMAGE_CSP = {
 
 def embeddable(policy: dict):
     """For /embed/ views: framable and loadable by any site, cacheable by any
-    proxy for a minute."""
+    proxy for a minute, one copy for readers of every language."""
 
     def decorate(view):
         view = cache_control(
             public=True, max_age=EMBED_MAX_AGE, stale_while_revalidate=EMBED_MAX_AGE
         )(view)
-        return other_sites_may_load(xframe_options_exempt(csp_override(policy)(view)))
+        view = other_sites_may_load(xframe_options_exempt(csp_override(policy)(view)))
+
+        # Their language is their ?lang=, never the reader's Accept-Language.
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            return same_in_every_language(view(request, *args, **kwargs))
+
+        return wrapper
 
     return decorate
 
