@@ -70,11 +70,47 @@ def remember(apps, instance, when) -> None:
     )
 
 
+def _add_published(apps, model, content: dict, now, **lookup) -> None:
+    """The text as published, unless the row exists (then it is left as it is),
+    with its first revision."""
+    translation, created = apps.get_model(*model.split(".")).objects.get_or_create(
+        **lookup,
+        defaults={
+            **content,
+            **{f"published_{name}": value for name, value in content.items()},
+            "published_at": now,
+        },
+    )
+    if created:
+        remember(apps, translation, now)
+
+
+def add_page_text(apps, page, language: str, path: Path, now) -> None:
+    """An information page's text in one language, from its starter file."""
+    fields, body = read(path)
+    content = {"title": fields["title"], "summary": fields["summary"], "body": body}
+    _add_published(apps, "pages.PageTranslation", content, now, page=page, language=language)
+
+
+def add_country_text(apps, country, language: str, path: Path, now) -> None:
+    """A country page's text in one language, from its starter file."""
+    fields, body = read(path)
+    content = {
+        "headline": fields["headline"],
+        "body": body,
+        # The source names no partner organisation and the page has no image yet.
+        "partners": "",
+        "help_contacts": fields["help_contacts"] + "\n",
+        "hero_alt": "",
+    }
+    _add_published(
+        apps, "campaign.CountryTranslation", content, now, country=country, language=language
+    )
+
+
 def load(apps, schema_editor):
     Page = apps.get_model("pages", "Page")
-    PageTranslation = apps.get_model("pages", "PageTranslation")
     Country = apps.get_model("campaign", "Country")
-    CountryTranslation = apps.get_model("campaign", "CountryTranslation")
     now = timezone.now()
 
     for slug, position in PAGES.items():
@@ -85,19 +121,7 @@ def load(apps, schema_editor):
         for language, path in starter_files(STARTER, slug):
             if language not in FIRST_LANGUAGES:  # the others are 0003's
                 continue
-            fields, body = read(path)
-            content = {"title": fields["title"], "summary": fields["summary"], "body": body}
-            translation, created = PageTranslation.objects.get_or_create(
-                page=page,
-                language=language,
-                defaults={
-                    **content,
-                    **{f"published_{name}": value for name, value in content.items()},
-                    "published_at": now,
-                },
-            )
-            if created:
-                remember(apps, translation, now)
+            add_page_text(apps, page, language, path, now)
 
     for code, languages in COUNTRY_LANGUAGES.items():
         country = Country.objects.filter(code=code).first()
@@ -109,26 +133,7 @@ def load(apps, schema_editor):
         for language, path in starter_files(STARTER / "countries", code.lower()):
             if language not in languages:  # the others are 0003's
                 continue
-            fields, body = read(path)
-            content = {
-                "headline": fields["headline"],
-                "body": body,
-                # The source names no partner organisation and the page has no image yet.
-                "partners": "",
-                "help_contacts": fields["help_contacts"] + "\n",
-                "hero_alt": "",
-            }
-            translation, created = CountryTranslation.objects.get_or_create(
-                country=country,
-                language=language,
-                defaults={
-                    **content,
-                    **{f"published_{name}": value for name, value in content.items()},
-                    "published_at": now,
-                },
-            )
-            if created:
-                remember(apps, translation, now)
+            add_country_text(apps, country, language, path, now)
 
 
 def unload(apps, schema_editor):

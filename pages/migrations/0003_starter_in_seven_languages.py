@@ -22,27 +22,12 @@ ORDER = ["en", "fr", "es", "ru", "ar", "zh-hans", "pt"]
 
 def load(apps, schema_editor):
     Page = apps.get_model("pages", "Page")
-    PageTranslation = apps.get_model("pages", "PageTranslation")
     Country = apps.get_model("campaign", "Country")
-    CountryTranslation = apps.get_model("campaign", "CountryTranslation")
     now = timezone.now()
     for page in Page.objects.filter(slug__in=starter.PAGES):
         for language, path in starter.starter_files(starter.STARTER, page.slug):
-            if language not in PAGE_LANGUAGES:
-                continue
-            fields, body = starter.read(path)
-            content = {"title": fields["title"], "summary": fields["summary"], "body": body}
-            translation, created = PageTranslation.objects.get_or_create(
-                page=page,
-                language=language,
-                defaults={
-                    **content,
-                    **{f"published_{name}": value for name, value in content.items()},
-                    "published_at": now,
-                },
-            )
-            if created:
-                starter.remember(apps, translation, now)
+            if language in PAGE_LANGUAGES:
+                starter.add_page_text(apps, page, language, path, now)
 
     for code, first in starter.COUNTRY_LANGUAGES.items():
         country = Country.objects.filter(code=code).first()
@@ -52,25 +37,7 @@ def load(apps, schema_editor):
         for language, path in sorted(files, key=lambda file: ORDER.index(file[0])):
             if language in first:
                 continue
-            fields, body = starter.read(path)
-            content = {
-                "headline": fields["headline"],
-                "body": body,
-                "partners": "",
-                "help_contacts": fields["help_contacts"] + "\n",
-                "hero_alt": "",
-            }
-            translation, created = CountryTranslation.objects.get_or_create(
-                country=country,
-                language=language,
-                defaults={
-                    **content,
-                    **{f"published_{name}": value for name, value in content.items()},
-                    "published_at": now,
-                },
-            )
-            if created:
-                starter.remember(apps, translation, now)
+            starter.add_country_text(apps, country, language, path, now)
             if language not in country.languages:
                 country.languages = [*country.languages, language]
                 country.save(update_fields=["languages"])
