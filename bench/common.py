@@ -7,6 +7,7 @@ Redis dbs 12 and 13 are the bench's: wait_for_redis_pair() holds a run back whil
 another process (another bench, likely) uses them, since each flushes them.
 """
 
+import asyncio
 import os
 import secrets
 import signal
@@ -34,6 +35,19 @@ REDIS_URL = f"redis://{HOST}:6379/{REDIS_DB}"
 REDIS_CACHE_URL = f"redis://{HOST}:6379/{REDIS_DB ^ 1}"
 # Production settings require a mail server; where no worker runs, none is contacted.
 UNUSED_EMAIL_URL = f"smtp://{HOST}:25"
+
+
+async def exchange(port, raw: bytes):
+    """One HTTP request on a connection of its own, as gunicorn's sync workers
+    close each one: (status, head, body)."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(raw)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    head, _sep, body = response.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
+    return status, head, body
 
 
 def log(message=""):

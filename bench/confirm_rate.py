@@ -51,6 +51,7 @@ from bench.common import (
     ROOT,
     Server,
     drop_database,
+    exchange,
     exit_on_sigterm,
     flush_redis,
     free_port,
@@ -62,7 +63,7 @@ from bench.common import (
     tear_down,
     wait_for_redis_pair,
 )
-from bench.sign_rate import UNLIMITED, run_signload
+from bench.sign_rate import UNLIMITED, run_signload, verdict
 
 TARGET_VS_SIGN = 0.8  # confirmations/s at least 0.8x the sign rate
 TARGET_SPREAD = 0.10  # one country's rate within 10% of many countries'
@@ -188,24 +189,12 @@ def make_pledges(env, tmp, batch, count, countries) -> list[str]:
     return out.read_text().split()
 
 
-async def request(port, raw: bytes):
-    """One request on a connection of its own: (status, head, body)."""
-    reader, writer = await asyncio.open_connection(HOST, port)
-    writer.write(raw)
-    await writer.drain()
-    response = await reader.read()
-    writer.close()
-    head, _sep, body = response.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
-    return status, head, body
-
-
 async def confirm(port, token):
     """GET the confirm page as a browser with an empty cookie jar, then POST what
     it shows. (ok, whole seconds, POST seconds, status)."""
     path = f"/confirm/{token}/"
     started = time.perf_counter()
-    status, head, body = await request(
+    status, head, body = await exchange(
         port, f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n\r\n".encode()
     )
     page = body.decode("utf-8", "replace")
@@ -221,7 +210,7 @@ async def confirm(port, token):
         }
     ).encode()
     posted = time.perf_counter()
-    status, _head, body = await request(
+    status, _head, body = await exchange(
         port,
         (
             f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nConnection: close\r\n"
@@ -305,10 +294,6 @@ def db_counts(database_url):
             "SELECT count(*) FROM pledges_countshard WHERE country = 'PT' AND count > 0"
         ).fetchone()[0]
     return confirmed, {c: int(n) for c, n in counted.items()}, shards_pt
-
-
-def verdict(good: bool) -> str:
-    return "ok" if good else "BELOW TARGET"
 
 
 def main(argv=None):

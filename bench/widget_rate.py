@@ -40,6 +40,7 @@ from bench.common import (
     HOST,
     Server,
     drop_database,
+    exchange,
     exit_on_sigterm,
     flush_redis,
     free_port,
@@ -103,17 +104,10 @@ def seed_counts(database_url):
 async def fetch(port, path):
     """One GET on a connection of its own: (status, body, seconds)."""
     started = time.perf_counter()
-    reader, writer = await asyncio.open_connection(HOST, port)
-    writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode("ascii")
+    status, _head, body = await exchange(
+        port, f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n".encode("ascii")
     )
-    await writer.drain()
-    response = await reader.read()
-    writer.close()
-    elapsed = time.perf_counter() - started
-    head, _sep, body = response.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1]) if head.startswith(b"HTTP/") else 0
-    return status, body, elapsed
+    return status, body, time.perf_counter() - started
 
 
 async def drive(port, path, total, concurrency):
