@@ -114,12 +114,20 @@ def _language_patterns(urlconf: str) -> URLResolver | None:
 
 def _page_in_every_language(request: HttpRequest) -> bool:
     """Whether this unprefixed address is a page under i18n_patterns."""
-    patterns = _language_patterns(getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+    return _is_page(urlconf, request.path_info)
+
+
+@lru_cache(maxsize=4096)
+def _is_page(urlconf: str, path_info: str) -> bool:
+    # Kept per address: the same few (/, /pledge/…) take nearly every visit, and
+    # Django resolves them again for the view; this need not on every request.
+    patterns = _language_patterns(urlconf)
     if patterns is None:
         return False
     try:
         # The root resolver has taken the leading slash off before its parts see a path.
-        match = patterns.resolve(request.path_info.removeprefix("/"))
+        match = patterns.resolve(path_info.removeprefix("/"))
     except Resolver404:
         return False
     return not getattr(match.func, "keeps_its_language", False)
