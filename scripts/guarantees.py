@@ -1532,6 +1532,24 @@ GUARANTEES = [
             ),
         ),
     ),
+    Guarantee(
+        "A request refused for its network's rate limit counts nothing against its address",
+        [
+            "tests/test_rate_limits.py::"
+            "test_a_request_refused_for_its_network_counts_nothing_against_its_address"
+        ],
+        "abuse/limits.py",
+        "  if n > tonumber(ARGV[2 * i - 1]) then return i end\n",
+        "  if over == 0 and n > tonumber(ARGV[2 * i - 1]) then over = i end\n",
+        also=(
+            (
+                "abuse/limits.py",
+                "for i, key in ipairs(KEYS) do\n",
+                "local over = 0\nfor i, key in ipairs(KEYS) do\n",
+            ),
+            ("abuse/limits.py", 'return 0\n"""', 'return over\n"""'),
+        ),
+    ),
 ]
 
 
