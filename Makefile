@@ -11,7 +11,7 @@ test:
 # The benchmarks (see README): sign rate against a bare insert view, the timing of
 # new against known addresses, the drain of 10,000 owed emails, the badge render, the
 # widgets' requests per second, and an update's emails/s and worker memory at 20,000
-# and 100,000 recipients (mail_rate).
+# and 100,000 recipients (mail_rate), and the scale run (10,000 against 1,000,000 pledges).
 bench:
 	scripts/bench
 
