@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from abuse import limits
 from abuse.forms import TrapMixin, not_disposable
 from accounts.models import Role, User
+from accounts.services import account_with_email
 from pledges.forms import (
     NEWS_TEXT,
     SHOW_NAME_TEXT,
@@ -31,7 +32,7 @@ class RoleChangeForm(forms.Form):
     )
 
     def clean_email(self) -> User:
-        user = User.objects.filter(email__iexact=self.cleaned_data["email"]).first()
+        user = account_with_email(self.cleaned_data["email"])
         if user is None:
             raise ValidationError(
                 _("No account uses this address. Ask them to sign in once first."),

@@ -277,9 +277,9 @@ def erase_on_behalf(actor: User, pledge: Pledge, now: datetime | None = None) ->
         log_access(actor, pledge, now, action=AccessLog.Action.ERASE)
         if pledge.email:
             owners = User.objects.filter(
-                pk__in=EmailAddress.objects.filter(
-                    email__iexact=pledge.email, verified=True
-                ).values("user_id")
+                pk__in=EmailAddress.objects.lookup([pledge.email])
+                .filter(verified=True)
+                .values("user_id")
             )
             for owner in owners:
                 erase(owner, now)

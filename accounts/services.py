@@ -7,6 +7,7 @@ from datetime import datetime
 from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,14 +22,20 @@ def ensure_supporter_account(email: str) -> User:
     address is theirs, so it is an account's verified address from then on, and
     they sign in with a code sent to it: no sign-up, no password. An account that
     already uses the address is theirs; nothing is changed but the verification.
+
+    The address is kept in lower case, as allauth keeps and looks up every
+    address, so both lookups here are index probes: a case-insensitive match
+    (`__iexact`, UPPER() on PostgreSQL) has no index and read every account on
+    every confirmation.
     """
+    email = email.lower()
     with transaction.atomic():
-        address = EmailAddress.objects.select_for_update().filter(email__iexact=email).first()
+        address = EmailAddress.objects.lookup([email]).select_for_update().first()
         if address is not None:
             if not address.verified:
                 EmailAddress.objects.filter(pk=address.pk).update(verified=True)
             return address.user
-        user = User.objects.filter(email__iexact=email).first()
+        user = account_with_email(email)
         if user is None:
             # A random username, as accounts.adapter gives: none derived from the address.
             user = User(username=f"user-{secrets.token_hex(8)}", email=email)
@@ -36,6 +43,18 @@ def ensure_supporter_account(email: str) -> User:
             user.save()
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
+
+
+def account_with_email(email: str) -> User | None:
+    """The account whose email is `email`, whatever its case: on lower(email),
+    which is what the unique index accounts_user_email_ci_unique holds (and only
+    for non-empty addresses, as that partial index does), so it is one probe."""
+    return (
+        User.objects.alias(email_key=Lower("email"))
+        .filter(email_key=email.lower())
+        .exclude(email="")
+        .first()
+    )
 
 
 def grant_role(

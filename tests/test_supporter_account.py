@@ -4,9 +4,12 @@ signs them in with a code, with no sign-up and no password. Dora pledges."""
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from accounts.services import ensure_supporter_account
 from tests.conftest import confirm_path, press_confirm
 from tests.signin import code_in, requests_mail
 
@@ -46,3 +49,44 @@ def test_an_account_that_already_uses_the_address_is_theirs(sign, client):
 def test_an_unconfirmed_signature_makes_no_account(sign):
     sign(DORA)
     assert not User.objects.exists()
+
+
+def test_it_keeps_an_address_typed_in_capitals_in_lower_case_and_signs_it_in(sign, client):
+    sign({**DORA, "email": "Dora.Costa@Example.ORG"})
+    press_confirm(client, confirm_path(mail.outbox[0]))
+    dora = User.objects.get()
+    assert dora.email == "dora.costa@example.org"
+    assert EmailAddress.objects.get(user=dora).email == "dora.costa@example.org"
+
+    browser = Client()
+    with requests_mail():
+        response = browser.post("/accounts/login/", {"login": "DORA.COSTA@example.org"})
+    response = browser.post(response.headers["Location"], {"code": code_in(mail.outbox[-1])})
+    assert response.headers["Location"] == "/my-pledge/"
+    # Confirming again (another pledge link, say) finds the same account.
+    assert ensure_supporter_account("dora.costa@EXAMPLE.org") == dora
+    assert User.objects.count() == EmailAddress.objects.count() == 1
+
+
+def test_it_finds_the_account_with_an_index_not_by_reading_every_account():
+    # Each lookup of a confirmation must be an index probe: a scan of every
+    # account would make confirming slower with every supporter (issue 13).
+    dora = User.objects.create_user(username="d", email="dora@example.org")
+    EmailAddress.objects.create(user=dora, email="dora@example.org", verified=False)
+    for email in ("dora@example.org", "eve@example.org"):
+        with CaptureQueriesContext(connection) as queries:
+            ensure_supporter_account(email)
+        lookups = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("SELECT")
+            and ("account_emailaddress" in q["sql"] or "accounts_user" in q["sql"])
+        ]
+        assert lookups
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            for sql in lookups:
+                cursor.execute(f"EXPLAIN {sql}")
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                # A probe has an Index Cond; a full scan of an index only filters.
+                assert "Index Cond" in plan and "Seq Scan" not in plan, plan
