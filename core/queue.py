@@ -10,6 +10,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import lru_cache
+
+import redis
+from django.conf import settings
 
 from config.celery_app import app as celery_app
 
@@ -110,3 +114,64 @@ def publish_in_batches(
             unqueue(ids[start:])
             logger.warning("broker down: %d ids left for the next sweep", len(ids) - start)
             return
+
+
+# How long a wake stands for a run that has not started yet. A run that starts
+# later than this (a backlog) may be joined by a second one: harmless, as every
+# task woken this way shares its work by row locks.
+WAKE_WINDOW_MS = 1000
+
+
+@lru_cache(maxsize=4)
+def _flags_for(url: str) -> redis.Redis:
+    # One client (and pool) per process: the broker's Redis, not the cache's.
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+
+
+def wake_key(task_name: str) -> str:
+    return f"blueheart:wake:{task_name}"
+
+
+def wake(task_name: str) -> bool:
+    """Make sure the named task runs soon, with no arguments: queue it, unless a
+    run queued by an earlier wake has not started yet. That run will do this
+    caller's work too, as the task calls `woken` before it reads its work, and
+    the caller saved its work before waking. So a crowd costs one Redis SET a
+    request and a publish per run, not a publish per request. False if neither
+    Redis nor the broker could be reached: the work waits for the sweep."""
+    if celery_app.conf.task_always_eager:
+        return _publish(task_name, ())
+    if not broker_breaker.is_open():
+        return False
+    key = wake_key(task_name)
+    try:
+        flags = _flags_for(settings.CELERY_BROKER_URL)
+        first = flags.set(key, 1, nx=True, px=WAKE_WINDOW_MS)
+    except Exception:  # any failure of the broker's Redis: the sweep will hand it out
+        broker_breaker.trip()
+        logger.warning("could not wake %s; the sweep will", task_name)
+        return False
+    if not first:
+        return True
+    if _publish(task_name, ()):
+        return True
+    # Not queued: take the wake back, so the next caller tries to publish again.
+    try:
+        flags.delete(key)
+    except Exception:
+        logger.warning("could not take back the wake of %s; it expires", task_name)
+    return False
+
+
+def woken(task_name: str) -> None:
+    """Called by a task woken by `wake`, before it reads its work: from now on a
+    wake queues a new run, so work saved after this moment is never left to a
+    run that has already read."""
+    if celery_app.conf.task_always_eager:
+        return
+    try:
+        _flags_for(settings.CELERY_BROKER_URL).delete(wake_key(task_name))
+    except Exception:
+        # The wake then expires within WAKE_WINDOW_MS; work saved meanwhile may
+        # wait for the sweep.
+        logger.warning("could not clear the wake of %s", task_name)

@@ -41,6 +41,7 @@ PENDING_KEPT_FOR = timedelta(days=30)
 REQUEST_KEPT_FOR = timedelta(days=1)
 
 APPLY_TASK = "pledges.tasks.apply_requests"
+APPLY_WAITING_TASK = "pledges.tasks.apply_waiting"
 SEND_TASK = "pledges.tasks.send_pledge_emails"
 
 
@@ -96,8 +97,38 @@ def request_new_link(
 
 def _receive(kind: str, *, now: datetime | None, **fields) -> None:
     now = now or timezone.now()
-    request = PledgeRequest.objects.create(kind=kind, received_at=now, queued_at=now, **fields)
-    transaction.on_commit(lambda: queue.publish(APPLY_TASK, [request.pk]))
+    PledgeRequest.objects.create(kind=kind, received_at=now, queued_at=now, **fields)
+    # Once saved, a worker applies it: one run applies every request waiting, so
+    # a crowd costs a Redis SET a request, not a task publish (issue 13).
+    transaction.on_commit(lambda: queue.wake(APPLY_WAITING_TASK))
+
+
+def apply_waiting(now: datetime | None = None) -> int:
+    """Apply every request waiting, oldest first, TASK_BATCH at a time, and send
+    what they owe (the run `_receive` wakes). Returns the emails sent.
+
+    Each request is applied on its own (apply_requests), so one that fails stays
+    for the sweep and never holds up those after it. Runs at once share the work:
+    a request is applied by whoever locks it first.
+    """
+    queue.woken(APPLY_WAITING_TASK)  # before reading: see core.queue.wake
+    sent, after = 0, 0
+    while True:
+        ids = list(
+            PledgeRequest.objects.filter(pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:TASK_BATCH]
+        )
+        if not ids:
+            return sent
+        pledge_ids = []
+        for request_id in ids:
+            try:
+                pledge_ids += apply_requests([request_id], now)
+            except Exception:  # an id only: nothing about the person is logged
+                logger.exception("request %s not applied; the sweep hands it out again", request_id)
+        sent += send_pledge_emails(pledge_ids)
+        after = ids[-1]
 
 
 def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[int]:

@@ -13,6 +13,12 @@ def apply_requests(request_ids: list[int]) -> int:
 
 
 @shared_task
+def apply_waiting() -> int:
+    """Apply every received request waiting, then send what they owe."""
+    return services.apply_waiting()
+
+
+@shared_task
 def send_pledge_emails(pledge_ids: list[int]) -> int:
     return services.send_pledge_emails(pledge_ids)
 

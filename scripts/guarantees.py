@@ -1550,6 +1550,42 @@ GUARANTEES = [
             ("abuse/limits.py", 'return 0\n"""', 'return over\n"""'),
         ),
     ),
+    Guarantee(
+        "Confirming finds the supporter's account by an index probe, not a scan of every account",
+        [
+            "tests/test_supporter_account.py::"
+            "test_it_finds_the_account_with_an_index_not_by_reading_every_account"
+        ],
+        "accounts/services.py",
+        "address = EmailAddress.objects.lookup([email]).select_for_update().first()",
+        "address = EmailAddress.objects.select_for_update().filter(email__iexact=email).first()",
+        also=(("accounts/services.py", '        .exclude(email="")\n', ""),),
+    ),
+    Guarantee(
+        "A crowd of signatures queues one run, not a task each",
+        ["tests/test_sign_wakes.py", "tests/test_race.py"],
+        "pledges/services.py",
+        "transaction.on_commit(lambda: queue.wake(APPLY_WAITING_TASK))",
+        "transaction.on_commit(lambda: queue.publish(APPLY_WAITING_TASK))",
+    ),
+    Guarantee(
+        "A signature saved after a run read its work wakes a new run",
+        [
+            "tests/test_sign_wakes.py::"
+            "test_it_wakes_a_new_run_for_a_signature_saved_after_the_run_read_its_work"
+        ],
+        "pledges/services.py",
+        "    queue.woken(APPLY_WAITING_TASK)  # before reading: see core.queue.wake\n",
+        "",
+    ),
+    Guarantee(
+        "One request that fails does not hold up the requests after it",
+        ["tests/test_sign_wakes.py::test_it_applies_the_rest_when_one_request_fails"],
+        "pledges/services.py",
+        "            try:\n                pledge_ids += apply_requests([request_id], now)\n"
+        "            except Exception:",
+        "            pledge_ids += apply_requests([request_id], now)\n            if False:",
+    ),
 ]
 
 

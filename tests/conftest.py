@@ -12,6 +12,7 @@ from html import unescape as html_unescape
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -24,6 +25,7 @@ from django.utils import timezone, translation
 from playwright.sync_api import sync_playwright
 
 from config.celery_app import app as celery_app
+from core import queue
 from core.queue import broker_breaker
 from pledges.forms import WORDING_VERSION
 from pledges.models import Pledge
@@ -45,14 +47,25 @@ BRUNO = {
 CONFIRM_LINK = re.compile(r"https?://[^\s\"<>]+/confirm/[^\s\"<>/]+/")
 
 
+def _forget_wakes():
+    # A wake (core.queue.wake) stands for a second: one left by a test would
+    # stop the next test's signature from queueing its own run.
+    if django_settings.CELERY_BROKER_URL.startswith("redis"):
+        broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+        for key in broker.scan_iter(match=queue.wake_key("*")):
+            broker.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # The cache is the real Redis, shared by every test: start each one empty.
     cache.clear()
     caches["local"].clear()
+    _forget_wakes()
     yield
     cache.clear()
     caches["local"].clear()
+    _forget_wakes()
 
 
 @pytest.fixture(autouse=True)
