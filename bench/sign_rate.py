@@ -26,8 +26,9 @@ and server CPU per signature; then the ratio real/bare, each beside its target
 100 ms with 32 clients), and a one-line SUMMARY. Beside the rates, the CPU time gunicorn spent per
 signature is read from /proc: the load generator runs on the same two cores, so
 wall-clock rates also carry its cost (parsing 249 country options per form page).
-The rows in each table, and the tasks queued in Redis, are checked against the
-number of signatures signload counted.
+The rows in each table are checked against the number of signatures signload
+counted, and the runs queued in Redis against the requests (one run per wake,
+core.queue.wake, so far fewer than requests: no worker runs here).
 
     scripts/bench [--modes post,journey] [--rounds 3] [--total 2000]
                   [--concurrency 32] [--workers 4] [--signload PATH] [--keep-db]
@@ -300,7 +301,10 @@ def summary(figures: dict) -> str:
 
 
 def check(results, counts_before, counts_after, queued):
-    """Every signature signload reported is a row, and every pledge request a queued task."""
+    """Every signature signload reported is a row, and the pledge requests woke
+    runs to apply them: at least one, and never more runs than requests (a wake
+    stands WAKE_WINDOW_MS while no run starts, and no worker runs here, so about
+    one run a second is queued; core.queue.wake)."""
     checks_ok = True
     for page in PAGES:
         runs = [run for by_page in results.values() for run in by_page[page]]
@@ -314,10 +318,11 @@ def check(results, counts_before, counts_after, queued):
             f"{reported} signatures reported, {errors} errors -> " + ("ok" if good else "MISMATCH")
         )
     inserted = counts_after["pledge"] - counts_before["pledge"]
-    checks_ok &= queued == inserted
+    woke = 0 < queued <= inserted
+    checks_ok &= woke
     log(
-        f"check tasks: {queued} tasks queued in Redis for {inserted} pledge requests -> "
-        + ("ok" if queued == inserted else "MISMATCH")
+        f"check tasks: {queued} runs queued in Redis for {inserted} pledge requests "
+        "(one per wake, not one per request) -> " + ("ok" if woke else "MISMATCH")
     )
     return checks_ok
 
