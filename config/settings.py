@@ -298,6 +298,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.weekly_exports",
         "schedule": crontab(day_of_week="mon", hour=7, minute=15),
     },
+    # The organisers' counts over time (reports/rollup.py): rebuilds the rollup of
+    # closed days once a day closes or a change to one waits (within the minute),
+    # and counts the pending pledges. Cheap when there is nothing to rebuild.
+    "refresh-daily-counts": {
+        "task": "reports.tasks.refresh_daily_counts",
+        "schedule": schedule(timedelta(minutes=1)),
+    },
     # Retention: launch sign-ups never confirmed (as pledges), or left over.
     "purge-launch-signups": {
         "task": "campaign.tasks.purge_launch_signups",

@@ -11,11 +11,16 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from core import queue
 from core.outbox import OwedEmail
 
 # Confirmations spread their +1 over this many rows per country, so a launch-day
 # rush in one country never queues on a single hot row.
 COUNT_SHARDS = 16
+# The organisers' rollup of closed UTC days (reports/rollup.py) is built from
+# these rows: a change that moves a closed day's figure tells it once committed,
+# by task name (core.queue), so pledges never imports reports.
+CLOSED_DAYS_CHANGED_TASK = "reports.tasks.daily_counts_changed"
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -74,9 +79,14 @@ class PledgeQuerySet(models.QuerySet):
             Pledge.objects.filter(pk__in=[row[0] for row in rows]).update(standing=standing)
             counted_now = standing == Pledge.Standing.COUNTED
             deltas = Counter()
+            today_began = _today_began()
+            closed_day_changed = False
             for _pk, country, confirmed_at, before in rows:
                 if confirmed_at is not None and (before == Pledge.Standing.COUNTED) != counted_now:
                     deltas[str(country)] += 1 if counted_now else -1
+                    closed_day_changed |= confirmed_at < today_began
+            if closed_day_changed:
+                _closed_days_changed()
             for country, delta in sorted(deltas.items()):
                 CountShard.objects.add(country, delta)
         return len(rows), dict(sorted(deltas.items()))
@@ -321,6 +331,8 @@ class Pledge(OwedEmail):
                 # at once cannot deadlock on each other's counter rows.
                 for code, delta in sorted([(old_country, -1), (country, 1)]):
                     CountShard.objects.add(code, delta)
+                if current.confirmed_at < _today_began():
+                    _closed_days_changed()
         self.refresh_from_db()
         return True
 
@@ -433,6 +445,17 @@ def _next_supporter_number() -> RawSQL:
 
 def _standing_of(pk: int) -> str:
     return Pledge.objects.filter(pk=pk).values_list("standing", flat=True).get()
+
+
+def _today_began() -> datetime:
+    return _day(datetime.now(UTC))
+
+
+def _closed_days_changed() -> None:
+    """A closed UTC day's figures changed in this transaction: once it commits
+    (never before, or the rebuild could read the rows without the change),
+    the rollup is marked stale, so its readers take the rows until the rebuild."""
+    transaction.on_commit(lambda: queue.publish(CLOSED_DAYS_CHANGED_TASK))
 
 
 def _day(moment: datetime) -> datetime:

@@ -24,7 +24,7 @@ from django_countries import countries as all_countries
 from campaign.models import Country
 from pledges.counting import current_counts
 from pledges.models import Pledge
-from reports import history
+from reports import history, rollup
 
 # A range asked for without dates is the last 90 days; one range is at most two
 # years and a day, as the open data API's (api/v1.py), so no page asks the
@@ -139,14 +139,26 @@ def _in_scope(by_country: dict, countries: frozenset[str] | None) -> dict:
     return {code: n for code, n in by_country.items() if code in countries}
 
 
+def pending_by_country(countries: frozenset[str] | None) -> tuple[dict, datetime | None]:
+    """The pending pledges by country in scope, and the time of the snapshot
+    they come from (rollup.snapshot_pending, every minute), or None if they
+    were counted now: only when there is no recent snapshot, as counting them
+    reads every pending row."""
+    snapshot = rollup.pending_snapshot(countries)
+    if snapshot is not None:
+        return snapshot
+    # One grouped query, the scope applied in SQL.
+    pending = history.pending_by_country(countries)
+    return pending, None
+
+
 def country_rows(
-    countries: frozenset[str] | None, daily: list[dict], *, now: date
+    countries: frozenset[str] | None, daily: list[dict], *, now: date, pending: dict
 ) -> list[CountryRow]:
     """A row for each country in scope that is a campaign country or has a
-    pledge. `daily` holds daily_confirmed rows covering the last 30 days."""
+    pledge. `daily` holds daily_confirmed rows covering the last 30 days,
+    `pending` the pending pledges by country (pending_by_country)."""
     confirmed = _in_scope(current_counts()["countries"], countries)
-    # One grouped query each, the scope applied in SQL.
-    pending = history.pending_by_country(countries)
     campaign = Country.objects.all()
     if countries is not None:
         campaign = campaign.filter(code__in=sorted(countries))
@@ -187,13 +199,22 @@ def sort_rows(rows: list[CountryRow], key: str, direction: str) -> list[CountryR
 
 def confirmed_before(day: date, *, country: str | None) -> int:
     """Confirmed before the UTC day began, for the world or one country: where
-    a cumulative series starts. One count on the index (country, confirmed_at)."""
+    a cumulative series starts. The rollup's sum for the days it holds, and a
+    count on the index (country, confirmed_at) for any after them (none, once
+    the rollup is built and fresh, unless `day` is today)."""
+    held, first_not_held = rollup.confirmed_before(day, country=country)
+    if first_not_held is not None and first_not_held >= day:
+        return held
     pledges = Pledge.objects.counted().filter(
         confirmed_at__lt=datetime.combine(day, time.min, tzinfo=UTC)
     )
+    if first_not_held is not None:
+        pledges = pledges.filter(
+            confirmed_at__gte=datetime.combine(first_not_held, time.min, tzinfo=UTC)
+        )
     if country is not None:
         pledges = pledges.filter(country=country)
-    return pledges.count()
+    return held + pledges.count()
 
 
 def series(

@@ -4,7 +4,8 @@ Two kinds of rows, both aggregates (never a name, an address or anything else
 about one person):
 
 - "country-day": day, country, confirmed: confirmations by country and UTC
-  day in [start, end], as reports/history.py counts them, from the rows;
+  day in [start, end], as reports/history.py counts them (closed days from
+  the rollup, reports/rollup.py, the rest from the rows);
 - "language-status": language, status, count: pledges by language, confirmed
   ones by the UTC day of their confirmation in [start, end], pending ones by
   the day of their latest signature in [start, end] (a pending pledge has no
@@ -32,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as all_countries
 
 from pledges.models import Pledge
+from reports import rollup
 
 COUNTRY_DAY = "country-day"
 LANGUAGE_STATUS = "language-status"
@@ -81,8 +83,17 @@ def _chunk_size() -> int:
 
 def country_day_rows(start: date, end: date, countries: Iterable[str] | None) -> Iterator[tuple]:
     """(day, country, confirmed) for each UTC day and country with at least one
-    confirmation, ordered by day then country; `countries` None for all."""
-    pledges = Pledge.objects.counted().filter(_range_filter("confirmed_at", start, end))
+    confirmation, ordered by day then country; `countries` None for all. The
+    days the rollup holds come from it, the rest (today) from the rows."""
+    if end < start:
+        return
+    held, counted = rollup.split(start, end)
+    if held is not None:
+        rows = rollup.daily(*held, countries=countries).values_list("day", "country", "confirmed")
+        yield from rows.iterator(chunk_size=_chunk_size())
+    if counted is None:
+        return
+    pledges = Pledge.objects.counted().filter(_range_filter("confirmed_at", *counted))
     if countries is not None:
         pledges = pledges.filter(country__in=sorted(countries))
     rows = (

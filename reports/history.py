@@ -1,17 +1,18 @@
-"""Counts over time: confirmed pledges by country and UTC day, read from the rows.
+"""Counts over time: confirmed pledges by country and UTC day.
 
 Only counted ones (Pledge.objects.counted()): a pledge held as suspect or found
 invalid (abuse/suspicion.py) is in no figure, as it is in no live count.
 
-Why from the rows and not from a rollup table (bench/daily_counts.py measures
-both on 1,000,000 pledges; the figures are in the README, "Counts over time"):
-the index pledges_pledge_country_day_idx (country, confirmed_at, partial on
-counted pledges) replaced one on country alone, so confirming pays nothing it
-did not pay before; and the figures are the rows by construction. A supporter
-who moves country on "My pledge" moves their day with them, whatever day it
-was, which a rollup of recent days would miss; an erased pledge keeps its
-country and the UTC day of its confirmation (Pledge.erase), so nothing here
-changes when someone is forgotten.
+Closed days come from the rollup (reports/rollup.py: a row per day and country,
+rebuilt whole from the pledge rows), today and any day it does not cover yet
+from the rows, on the index pledges_pledge_country_day_idx (country,
+confirmed_at, partial on counted pledges). So a read costs the days asked for,
+not the pledges confirmed in them, and confirming pays nothing for it. While a
+change to a closed day (a supporter moving country on "My pledge", a review)
+waits for its rebuild, every day is read from the rows, so the figures stay
+the rows' (README, "Counts over time", says how long a change can take to
+show). An erased pledge keeps its country and the UTC day of its confirmation
+(Pledge.erase), so nothing here changes when someone is forgotten.
 
 Days are UTC days, the days erasure keeps: a local day would need the hour it
 throws away. Nothing here returns anything about a person: counts only.
@@ -20,10 +21,11 @@ throws away. Nothing here returns anything about a person: counts only.
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from pledges.models import Pledge
+from reports import rollup
 
 
 def _range(start: date, end: date):
@@ -48,6 +50,19 @@ def daily_confirmed(
     {"day", "country", "confirmed"} for each day and country with at least one,
     ordered by day, then country. `countries` limits it to several countries
     in the same one query (a moderator's, say)."""
+    held, counted = rollup.split(start, end)
+    rows = []
+    if held is not None:
+        counts = rollup.daily(*held, country=country, countries=countries)
+        rows += counts.values("day", "country", "confirmed")
+    if counted is not None:
+        rows += _daily_from_rows(*counted, country=country, countries=countries)
+    return rows
+
+
+def _daily_from_rows(
+    start: date, end: date, *, country: str | None, countries: Iterable[str] | None
+) -> list[dict]:
     # COUNT(*), not of a column: every column read is in the index, so
     # PostgreSQL can answer from the index alone (an index-only scan).
     pledges = _range(start, end)
@@ -70,13 +85,20 @@ def daily_confirmed(
 def daily_totals(*, start: date, end: date) -> list[dict]:
     """Confirmations worldwide by UTC day in [start, end]: {"day", "confirmed"}
     for each day with at least one, in order."""
-    rows = (
-        _range(start, end)
-        .annotate(day=TruncDate("confirmed_at", tzinfo=UTC))
-        .values("day")
-        .annotate(confirmed=Count("*"))
-        .order_by("day")
-    )
+    held, counted = rollup.split(start, end)
+    rows = []
+    if held is not None:
+        rows += (
+            rollup.daily(*held).values("day").annotate(confirmed=Sum("confirmed")).order_by("day")
+        )
+    if counted is not None:
+        rows += (
+            _range(*counted)
+            .annotate(day=TruncDate("confirmed_at", tzinfo=UTC))
+            .values("day")
+            .annotate(confirmed=Count("*"))
+            .order_by("day")
+        )
     return [{"day": row["day"], "confirmed": row["confirmed"]} for row in rows]
 
 

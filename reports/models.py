@@ -52,3 +52,40 @@ class WeeklyExport(models.Model):
 
     def __str__(self) -> str:
         return f"Weekly {self.kind} {self.format}"
+
+
+class DailyCount(models.Model):
+    """Counted confirmations of one country on one closed UTC day: the rollup
+    reports/rollup.py rebuilds whole from the pledge rows, so the organisers'
+    figures for past days read a row per day and country, not a row per pledge."""
+
+    day = models.DateField()
+    country = models.CharField(max_length=2)
+    confirmed = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "country"], name="reports_dailycount_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.country}: {self.confirmed}"
+
+
+class RollupState(models.Model):
+    """The one row saying what the rollup holds (reports/rollup.py): every
+    closed day through `complete_through`, as the rows stood when it was built,
+    unless a change to a closed day is waiting (`stale_since`). Also the latest
+    snapshot of the pending pledges by country, taken every minute."""
+
+    complete_through = models.DateField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+    # Set (kept at its first value) when a change touches a closed day; cleared
+    # by the rebuild that follows, which reads the rows after it.
+    stale_since = models.DateTimeField(null=True, blank=True)
+    # {country code: pending pledges}, as of pending_as_of.
+    pending = models.JSONField(default=dict, blank=True)
+    pending_as_of = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Rollup through {self.complete_through}"

@@ -66,10 +66,13 @@ def dashboard_view(request):
     start, end = data["start"], data["end"]
     chart_daily, growth_daily = dashboard.daily_rows(start=start, end=end, now=now, countries=scope)
     key, direction = form.sorting()
-    rows = dashboard.sort_rows(dashboard.country_rows(scope, growth_daily, now=now), key, direction)
+    pending, pending_as_of = dashboard.pending_by_country(scope)
+    rows = dashboard.country_rows(scope, growth_daily, now=now, pending=pending)
+    rows = dashboard.sort_rows(rows, key, direction)
     context.update(
         {
             "rows": rows,
+            "pending_as_of": pending_as_of,
             "headers": _headers(request, key, direction),
             "start": start,
             "end": end,

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reports import services
+from reports import rollup, services
 
 
 @shared_task
@@ -18,3 +18,14 @@ def purge_exports() -> int:
 @shared_task
 def weekly_exports() -> int:
     return services.weekly_exports()
+
+
+@shared_task
+def refresh_daily_counts() -> dict:
+    return rollup.refresh()
+
+
+@shared_task
+def daily_counts_changed() -> None:
+    """Queued by pledges after a change to a closed day commits."""
+    rollup.mark_stale()

@@ -1169,7 +1169,106 @@ GUARANTEES = [
         "reports/dashboard.py",
         "    pending = history.pending_by_country(countries)\n",
         # One query a country: what the grouped query replaces.
-        "    pending = {c: history.pending_by_country({c}).get(c, 0) for c in confirmed}\n",
+        "    pending = {c: history.pending_by_country({c}).get(c, 0)"
+        " for c in Country.objects.values_list('code', flat=True)}\n",
+    ),
+    Guarantee(
+        "Counts over time: the dashboard reads no pledge row of a closed day (the rollup has them)",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_reads_no_pledge_row_of_a_closed_day_for_olga_s_dashboard"
+        ],
+        "reports/rollup.py",
+        "    covered = covered_through()\n    if covered is None or covered < start:\n",
+        "    covered = None\n    if covered is None or covered < start:\n",
+    ),
+    Guarantee(
+        "Counts over time: the rollup's figures are the rows' figures, old days and today",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_reads_the_figures_of_the_rows_through_the_rollup_old_days_and_today"
+        ],
+        "reports/rollup.py",
+        "    return (start, covered), (covered + timedelta(days=1), end)\n",
+        "    return (start, covered), (covered + timedelta(days=2), end)\n",
+    ),
+    Guarantee(
+        "Counts over time: a change of country on an old day is announced only after commit",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_shows_ana_s_move_to_spain_on_her_old_day_once_committed_and_rebuilt"
+        ],
+        "pledges/models.py",
+        "    transaction.on_commit(lambda: queue.publish(CLOSED_DAYS_CHANGED_TASK))\n",
+        "    queue.publish(CLOSED_DAYS_CHANGED_TASK)\n",
+    ),
+    Guarantee(
+        "Counts over time: a change of country on an old day shows in that day's figures",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_shows_ana_s_move_to_spain_on_her_old_day_once_committed_and_rebuilt"
+        ],
+        "pledges/models.py",
+        "                if current.confirmed_at < _today_began():\n"
+        "                    _closed_days_changed()\n",
+        "",
+    ),
+    Guarantee(
+        "Counts over time: a change of standing on an old day shows in that day's figures",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_shows_a_review_s_change_of_standing_on_an_old_day_once_rebuilt"
+        ],
+        "pledges/models.py",
+        "                    closed_day_changed |= confirmed_at < today_began\n",
+        "",
+    ),
+    Guarantee(
+        "Counts over time: while a change waits for its rebuild, the figures come from the rows",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_shows_ana_s_move_to_spain_on_her_old_day_once_committed_and_rebuilt"
+        ],
+        "reports/rollup.py",
+        "RollupState.objects.filter(pk=STATE_ID, stale_since__isnull=True)",
+        "RollupState.objects.filter(pk=STATE_ID)",
+    ),
+    Guarantee(
+        "Counts over time: the rollup is replaced whole, readers never see half of it",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_replaces_the_rollup_whole_and_never_overlaps_itself"
+        ],
+        "reports/rollup.py",
+        "        with transaction.atomic():\n"
+        "            # Locked before the rows are read: a change marked meanwhile waits\n"
+        "            # for this commit, then marks the new rollup stale again.\n"
+        "            RollupState.objects.select_for_update().filter(pk=STATE_ID).get()\n",
+        # Each statement its own transaction: the delete, the insert, the state.
+        "        if True:\n",
+    ),
+    Guarantee(
+        "Counts over time: the rollup's rebuild never overlaps itself",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_replaces_the_rollup_whole_and_never_overlaps_itself"
+        ],
+        "reports/rollup.py",
+        "    lease = JobLease.objects.take(JOB, JOB_LEASE, now)\n"
+        "    if lease is None:\n        return False\n",
+        "    lease = JobLease.objects.take(JOB, JOB_LEASE, now)\n",
+    ),
+    Guarantee(
+        "Counts over time: the beat rebuilds the rollup once a day has closed",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_reads_the_rows_for_a_closed_day_it_does_not_hold_yet"
+        ],
+        "reports/rollup.py",
+        "        or state.complete_through < last_closed_day(now)\n",
+        "",
+    ),
+    Guarantee(
+        "Counts over time: pending pledges come from the minute's snapshot, shown with its time,"
+        " or from the rows when it is old",
+        [
+            "tests/test_counts_over_time_rollup.py::test_it_reads_no_pledge_row_of_a_closed_day_for_olga_s_dashboard",
+            "tests/test_counts_over_time_rollup.py::test_it_shows_when_the_pending_pledges_were_counted_and_counts_them_when_that_is_old",
+        ],
+        "reports/rollup.py",
+        "pending_as_of__gt=now - PENDING_FRESH",
+        "pending_as_of__isnull=False",
     ),
     Guarantee(
         "A spreadsheet runs no formula from an export: cells starting = + - @ tab or CR are quoted",
