@@ -81,4 +81,6 @@ def render_shared_page(
     if html is None:
         html = render_to_string(template_name, {**context(), "csrf_token": CSRF_SLOT}, request)
         copies.set(key, html, timeout)
+    if CSRF_SLOT not in html:  # no form on it: no token, and no CSRF cookie set
+        return HttpResponse(html)
     return HttpResponse(html.replace(CSRF_SLOT, get_token(request)))

@@ -52,7 +52,8 @@ def pledge(request):
 
 @require_safe
 def sent(request):
-    return render(request, "pledges/sent.html")
+    # Where every signer lands, the same for all of them: a shared copy.
+    return render_shared_page(request, "pledges/sent.html", dict, timeout=3600)
 
 
 @require_http_methods(GET_AND_POST)

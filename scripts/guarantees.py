@@ -125,10 +125,10 @@ GUARANTEES = [
         "Signing and new-link requests do the same work for every address",
         ["tests/test_same_work.py"],
         "pledges/services.py",
-        "    request = PledgeRequest.objects.create(",
+        "    PledgeRequest.objects.create(kind=kind,",
         '    if Pledge.objects.for_email(fields["email"]).exists():\n'
         '        Pledge.objects.for_email(fields["email"]).update(signed_at=now)\n'
-        "    request = PledgeRequest.objects.create(",
+        "    PledgeRequest.objects.create(kind=kind,",
     ),
     Guarantee(
         "No address and no name in the logs, at DEBUG, across sign, confirm, resend"

@@ -40,3 +40,20 @@ def test_each_language_has_its_own_copy(client):
     assert 'action="/pledge/"' in client.get("/pledge/").content.decode()
     assert 'action="/pt/pledge/"' in client.get("/pt/pledge/").content.decode()
     assert 'action="/es/pledge/"' in client.get("/es/pledge/").content.decode()
+
+
+def test_the_page_after_signing_is_a_copy_that_sets_no_cookie(monkeypatch):
+    # Every signer lands on it: rendered once, and with no form on it, it asks
+    # for no CSRF token, so a copy sets no cookie.
+    from core import shared_pages
+
+    renders = []
+    render = shared_pages.render_to_string
+    monkeypatch.setattr(
+        shared_pages, "render_to_string", lambda *a, **k: renders.append(a[0]) or render(*a, **k)
+    )
+    for _ in range(3):
+        response = Client().get("/pledge/sent/")
+        assert response.status_code == 200
+        assert "csrftoken" not in response.cookies
+    assert renders == ["pledges/sent.html"]
