@@ -6,8 +6,8 @@ first figure. Then, each timed --repeat times (median and best printed):
 
   (a) the rows: reports.history.daily_confirmed for the whole two years (every
       country), for one large country, and daily_totals, as the product runs
-      them, on the index pledges_pledge_country_day_idx (country, confirmed_at,
-      partial on confirmed pledges); EXPLAIN says which plan;
+      them, on the index pledges_pledge_day_country_idx (confirmed_at, country,
+      partial on counted pledges); EXPLAIN says which plan;
   (b) a rollup (country, day, confirmed) kept by a beat job: a full rebuild, a
       recompute of the last two days, and the same two-year read from it;
       (b') the product's own (reports/rollup.py): its rebuild, and the
@@ -152,7 +152,7 @@ def main(argv=None):
             conn.execute("VACUUM ANALYZE pledges_pledge")
             size = conn.execute(
                 "SELECT pg_size_pretty(pg_relation_size('pledges_pledge')), "
-                "pg_size_pretty(pg_relation_size('pledges_pledge_country_day_idx'))"
+                "pg_size_pretty(pg_relation_size('pledges_pledge_day_country_idx'))"
             ).fetchone()
             log(f"table {size[0]}, index (country, confirmed_at) {size[1]}")
 

@@ -198,14 +198,17 @@ class Pledge(OwedEmail):
                 condition=~Q(email_due=""),
                 name="pledges_pledge_email_due_idx",
             ),
-            # Counted pledges (the predicate of counted()) by country, then by
-            # time: the recount of a country reads its prefix, the daily figures
-            # (reports/history.py) a range of days. It replaced an index on
-            # country alone, so confirming writes no more index entries than it did.
+            # Counted pledges (the predicate of counted()) by time, then country:
+            # the figures over time read the rows only for the days the rollup of
+            # closed days does not hold (reports/rollup.py), today above all, a
+            # short range at the end of this index whatever the campaign's size.
+            # (Country first, it read every country's whole history to find
+            # today: 43 ms at 1,000,000 pledges.) It took the place of the
+            # country-first one, so confirming writes no more index entries.
             models.Index(
-                fields=["country", "confirmed_at"],
+                fields=["confirmed_at", "country"],
                 condition=Q(confirmed_at__isnull=False, standing=""),
-                name="pledges_pledge_country_day_idx",
+                name="pledges_pledge_day_country_idx",
             ),
             # The supporters' wall: the latest counted supporters who opted in,
             # read newest first and a page at a time.

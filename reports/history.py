@@ -5,9 +5,10 @@ invalid (abuse/suspicion.py) is in no figure, as it is in no live count.
 
 Closed days come from the rollup (reports/rollup.py: a row per day and country,
 rebuilt whole from the pledge rows), today and any day it does not cover yet
-from the rows, on the index pledges_pledge_country_day_idx (country,
-confirmed_at, partial on counted pledges). So a read costs the days asked for,
-not the pledges confirmed in them, and confirming pays nothing for it. While a
+from the rows, on the index pledges_pledge_day_country_idx (confirmed_at, then
+country, partial on counted pledges: today is a short range at its end). So a
+read costs the days asked for, not the pledges confirmed in them, and
+confirming pays nothing for it. While a
 change to a closed day (a supporter moving country on "My pledge", a review)
 waits for its rebuild, every day is read from the rows, so the figures stay
 the rows' (README, "Counts over time", says how long a change can take to

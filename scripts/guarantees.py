@@ -1685,6 +1685,16 @@ GUARANTEES = [
         "            except Exception:",
         "            pledge_ids += apply_requests([request_id], now)\n            if False:",
     ),
+    Guarantee(
+        "Today's rows for the figures over time are a short range of an index led by time",
+        [
+            "tests/test_counts_over_time_rollup.py::"
+            "test_it_finds_today_s_rows_at_the_end_of_an_index_that_leads_with_time"
+        ],
+        "pledges/migrations/0011_day_country_idx.py",
+        "fields=['confirmed_at', 'country'], name='pledges_pledge_day_country_idx'",
+        "fields=['country', 'confirmed_at'], name='pledges_pledge_day_country_idx'",
+    ),
 ]
 
 
