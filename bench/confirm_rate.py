@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     HOST,
     ROOT,
+    UNLIMITED,
     Server,
     drop_database,
     exchange,
@@ -63,7 +64,7 @@ from bench.common import (
     tear_down,
     wait_for_redis_pair,
 )
-from bench.sign_rate import UNLIMITED, run_signload, verdict
+from bench.sign_rate import run_signload, verdict
 
 TARGET_VS_SIGN = 0.8  # confirmations/s at least 0.8x the sign rate
 TARGET_SPREAD = 0.10  # one country's rate within 10% of many countries'

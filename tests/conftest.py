@@ -119,6 +119,21 @@ def sign(client, django_capture_on_commit_callbacks, eager_tasks):
     return sign
 
 
+def move_country(pledge, country: str, language: str = "en") -> bool:
+    """The owner changes their confirmed pledge's country on "My pledge", with
+    every other choice off (Pledge.change_preferences)."""
+    return pledge.change_preferences(
+        display_name=pledge.display_name,
+        show_publicly=False,
+        on_wall=False,
+        country=country,
+        language=language,
+        wants_updates=False,
+        wording_version="v",
+        now=timezone.now(),
+    )
+
+
 def confirm_path(message) -> str:
     """The path of the confirmation link in an email (text part)."""
     match = CONFIRM_LINK.search(message.body)

@@ -24,7 +24,7 @@ from django.utils import timezone
 from pledges.models import Pledge
 from reports import dashboard, exports, history, rollup
 from reports.models import DailyCount, RollupState
-from tests.conftest import make_pledge
+from tests.conftest import make_pledge, move_country
 from tests.staff import sign_in_as
 
 FAR = {"start": date(2000, 1, 1), "end": date(2100, 1, 1)}
@@ -146,16 +146,7 @@ def test_it_shows_ana_s_move_to_spain_on_her_old_day_once_committed_and_rebuilt(
     day = ana.confirmed_at.date()
     before = held(day)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        ana.change_preferences(
-            display_name="Ana",
-            show_publicly=False,
-            on_wall=False,
-            country="ES",
-            language="pt",
-            wants_updates=False,
-            wording_version="v",
-            now=timezone.now(),
-        )
+        move_country(ana, "ES", "pt")
         # Not before commit: a rebuild then could read the rows without her move.
         assert not stale()
     assert len(callbacks) == 1
@@ -199,16 +190,7 @@ def test_it_rebuilds_nothing_for_a_change_on_today(django_capture_on_commit_call
     generate(300)
     carla = make_pledge("carla@example.org", "PT")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        carla.change_preferences(
-            display_name="Carla",
-            show_publicly=False,
-            on_wall=False,
-            country="ES",
-            language="pt",
-            wants_updates=False,
-            wording_version="v",
-            now=timezone.now(),
-        )
+        move_country(carla, "ES", "pt")
         Pledge.objects.filter(pk=carla.pk).set_standing(Pledge.Standing.SUSPECT)
     assert callbacks == []
     assert not stale()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pledges.models import Pledge
 from reports import rollup
 from reports.history import daily_confirmed, daily_totals, pending_by_country
-from tests.conftest import make_pledge
+from tests.conftest import make_pledge, move_country
 
 pytestmark = pytest.mark.django_db
 
@@ -117,16 +117,7 @@ def test_a_change_of_country_moves_the_figures_with_the_row(
     day = {"start": moment.date(), "end": moment.date()}
     before = {row["country"]: row["confirmed"] for row in daily_confirmed(**day)}
     with django_capture_on_commit_callbacks(execute=True):
-        ana.change_preferences(
-            display_name="Ana",
-            show_publicly=False,
-            on_wall=False,
-            country="ES",
-            language="en",
-            wants_updates=False,
-            wording_version="v",
-            now=timezone.now(),
-        )
+        move_country(ana, "ES", "en")
     # Read from the rows while the rollup waits for its rebuild, then from it.
     for _read in ("rows", "rollup"):
         after = {row["country"]: row["confirmed"] for row in daily_confirmed(**day)}
