@@ -161,10 +161,21 @@ def apply_requests(request_ids: list[int], now: datetime | None = None) -> list[
                 request.delete()
         if request.kind == PledgeRequest.Kind.SIGN:
             with transaction.atomic():
-                suspicion.judge(
-                    pledge_id, network_key=request.network_key, signed_at=request.received_at
+                # Lock the request again before judging. Between the two
+                # transactions another run may have taken it (runs walk the same
+                # waiting list): it merges and judges it then. Judging here too
+                # would lock the network's pledges and then wait on the request,
+                # while that run's merge waits on one of those pledges: a deadlock.
+                still_ours = (
+                    PledgeRequest.objects.select_for_update(skip_locked=True)
+                    .filter(pk=request.pk)
+                    .exists()
                 )
-                PledgeRequest.objects.filter(pk=request.pk).delete()
+                if still_ours:
+                    suspicion.judge(
+                        pledge_id, network_key=request.network_key, signed_at=request.received_at
+                    )
+                    PledgeRequest.objects.filter(pk=request.pk).delete()
         if pledge_id is not None:
             pledge_ids.append(pledge_id)
     return pledge_ids

@@ -1686,6 +1686,18 @@ GUARANTEES = [
         "            pledge_ids += apply_requests([request_id], now)\n            if False:",
     ),
     Guarantee(
+        "Two runs applying signatures at once never both judge one (no deadlock between them)",
+        [
+            "tests/test_race.py::"
+            "test_it_leaves_a_signature_another_run_took_after_the_merge_to_that_run"
+        ],
+        "pledges/services.py",
+        "PledgeRequest.objects.select_for_update(skip_locked=True)\n"
+        "                    .filter(pk=request.pk)\n"
+        "                    .exists()",
+        "PledgeRequest.objects.filter(pk=request.pk).exists()",
+    ),
+    Guarantee(
         "Today's rows for the figures over time are a short range of an index led by time",
         [
             "tests/test_counts_over_time_rollup.py::"

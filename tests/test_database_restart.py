@@ -291,7 +291,7 @@ def test_it_answers_503_saves_nothing_and_recovers_without_a_restart(stack, sign
         )
         return found[0][0] == len(signed_late)
 
-    worker_recovered_in = wait_until(late_applied, 30, lambda: "late signatures not applied")
+    worker_recovered_in = wait_until(late_applied, 10, lambda: "late signatures not applied")
     # A task that ran into the outage failed and left its request waiting; the
     # sweep hands such requests out again (a minute later, as if it had passed).
     rows(postgres, "UPDATE pledges_pledgerequest SET queued_at = queued_at - interval '1 minute'")

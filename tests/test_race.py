@@ -7,11 +7,13 @@ import pytest
 import redis
 from django.conf import settings
 from django.core import mail
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
+from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from config.env import Rate
+from pledges import services
 from pledges.models import Pledge, PledgeRequest
 from pledges.tasks import apply_requests
 from tests.conftest import ANA
@@ -74,3 +76,57 @@ def test_it_makes_one_pledge_and_one_email_of_twenty_concurrent_signatures(setti
     assert PledgeRequest.objects.count() == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to in (["ana@example.org"], ["ANA@example.org"])
+
+
+def test_it_leaves_a_signature_another_run_took_after_the_merge_to_that_run(monkeypatch):
+    """Runs of apply_waiting walk the same list. Between a run's merge and its
+    judgement the request is unlocked, and a second run may take it: the first
+    must then leave the judgement to the second, not lock the network's pledges
+    and wait on the request (which deadlocked the two runs, a second each time,
+    when CI restarted the database under a crowd)."""
+    received = timezone.now()
+    request = PledgeRequest.objects.create(
+        kind=PledgeRequest.Kind.SIGN,
+        email=ANA["email"],
+        display_name=ANA["display_name"],
+        country=ANA["country"],
+        language="pt",
+        received_at=received,
+        queued_at=received,
+    )
+    taken, release = threading.Event(), threading.Event()
+
+    def second_run_takes_it():
+        with transaction.atomic():  # the second run's merge transaction
+            PledgeRequest.objects.select_for_update().get(pk=request.pk)
+            taken.set()
+            release.wait(timeout=5)
+        connections.close_all()
+
+    def second_run_starts():
+        threading.Thread(target=second_run_takes_it).start()
+        assert taken.wait(timeout=5)
+
+    merge = services._merge_signature
+
+    def merge_then_second_run_takes_it(request, now):
+        pledge_id = merge(request, now)
+        transaction.on_commit(second_run_starts)  # once the merge has committed
+        return pledge_id
+
+    judged = []
+    judge = services.suspicion.judge
+
+    def spy(pledge_id, **kwargs):
+        judged.append(pledge_id)
+        return judge(pledge_id, **kwargs)
+
+    monkeypatch.setattr(services, "_merge_signature", merge_then_second_run_takes_it)
+    monkeypatch.setattr(services.suspicion, "judge", spy)
+    try:
+        pledge_ids = services.apply_requests([request.pk])
+    finally:
+        release.set()
+    assert pledge_ids == [Pledge.objects.get().pk]  # merged: what it owes is sent
+    assert judged == []  # the judgement is the second run's
+    assert PledgeRequest.objects.filter(pk=request.pk).exists()
