@@ -26,13 +26,13 @@ import time
 from datetime import timedelta
 from functools import lru_cache
 
-import redis
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django_redis import get_redis_connection
+from django_redis.cache import RedisCache
 
 from abuse.clients import keyed, network_key
 from config.env import Rate
@@ -91,11 +91,10 @@ def _script():
 
 @lru_cache(maxsize=4)
 def _script_for(location: str):
-    """The script on a redis-py client of its own, one per process and
-    location (redis-py's pool reconnects after a fork), with the cache's
-    connection options (its timeouts)."""
-    options = settings.CACHES["default"].get("OPTIONS", {})
-    return redis.Redis.from_url(location, **options).register_script(COUNT_IN_TURN)
+    """The script on the cache's own redis-py client (django-redis keeps one
+    per process; its pool reconnects after a fork), with the cache's timeouts.
+    One per location, so a test that points the cache elsewhere gets another."""
+    return get_redis_connection("default").register_script(COUNT_IN_TURN)
 
 
 def _count(cache_key: str, timeout: int) -> int:

@@ -101,7 +101,7 @@ def test_it_still_counts_when_the_cache_is_down(client, settings):
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            **settings.CACHES["default"],
             "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
         },
     }

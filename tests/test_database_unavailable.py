@@ -51,7 +51,7 @@ def test_it_answers_the_503_when_a_library_needs_the_cache_and_it_is_down(client
     settings.CACHES = {
         **settings.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            **settings.CACHES["default"],
             "LOCATION": "redis://127.0.0.1:9/1",  # nothing listens there
         },
     }

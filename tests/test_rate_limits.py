@@ -70,7 +70,7 @@ def test_a_request_refused_for_its_network_counts_nothing_against_its_address(ti
 @pytest.mark.parametrize(
     "backend",
     [
-        "django.core.cache.backends.redis.RedisCache",  # one script call for every scope
+        "django_redis.cache.RedisCache",  # one script call for every scope
         "django.core.cache.backends.locmem.LocMemCache",  # the embedded default's cache
     ],
 )
@@ -174,7 +174,7 @@ def test_signing_goes_on_when_the_cache_is_down(tight, caplog):
     tight.CACHES = {
         **tight.CACHES,
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            **tight.CACHES["default"],
             "LOCATION": "redis://127.0.0.1:9/1",  # nothing listens there
         },
     }
