@@ -128,22 +128,22 @@ def _flags_for(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
 
 
-def wake_key(task_name: str) -> str:
-    return f"blueheart:wake:{task_name}"
+def wake_key(task_name: str, *args) -> str:
+    return ":".join(["blueheart:wake", task_name, *map(str, args)])
 
 
-def wake(task_name: str) -> bool:
-    """Make sure the named task runs soon, with no arguments: queue it, unless a
-    run queued by an earlier wake has not started yet. That run will do this
+def wake(task_name: str, *args) -> bool:
+    """Make sure the named task runs soon with these arguments: queue it, unless
+    a run queued by an earlier wake has not started yet. That run will do this
     caller's work too, as the task calls `woken` before it reads its work, and
     the caller saved its work before waking. So a crowd costs one Redis SET a
     request and a publish per run, not a publish per request. False if neither
     Redis nor the broker could be reached: the work waits for the sweep."""
     if celery_app.conf.task_always_eager:
-        return _publish(task_name, ())
+        return _publish(task_name, args)
     if not broker_breaker.is_open():
         return False
-    key = wake_key(task_name)
+    key = wake_key(task_name, *args)
     try:
         flags = _flags_for(settings.CELERY_BROKER_URL)
         first = flags.set(key, 1, nx=True, px=WAKE_WINDOW_MS)
@@ -153,7 +153,7 @@ def wake(task_name: str) -> bool:
         return False
     if not first:
         return True
-    if _publish(task_name, ()):
+    if _publish(task_name, args):
         return True
     # Not queued: take the wake back, so the next caller tries to publish again.
     try:
@@ -163,14 +163,14 @@ def wake(task_name: str) -> bool:
     return False
 
 
-def woken(task_name: str) -> None:
+def woken(task_name: str, *args) -> None:
     """Called by a task woken by `wake`, before it reads its work: from now on a
     wake queues a new run, so work saved after this moment is never left to a
     run that has already read."""
     if celery_app.conf.task_always_eager:
         return
     try:
-        _flags_for(settings.CELERY_BROKER_URL).delete(wake_key(task_name))
+        _flags_for(settings.CELERY_BROKER_URL).delete(wake_key(task_name, *args))
     except Exception:
         # The wake then expires within WAKE_WINDOW_MS; work saved meanwhile may
         # wait for the sweep.

@@ -122,13 +122,15 @@ def _insert_deliveries(mailing: Mailing, column: str, recipients, now: datetime)
 
 def add_recipient(mailing: Mailing, now: datetime | None = None, **recipient) -> Delivery:
     """One more recipient for an open mailing (the welcome): its row, in the
-    caller's transaction, and its batch queued once that commits."""
+    caller's transaction, and a batch woken once that commits."""
     now = now or timezone.now()
     delivery = Delivery.objects.create(
         mailing=mailing, created_at=now, next_attempt_at=now, **recipient
     )
     # No count kept on the mailing's row: every confirmation would queue on it.
-    transaction.on_commit(lambda: queue.publish(SEND_TASK, mailing.pk))
+    # A wake, not a publish: a crowd confirming wakes one batch for all of them
+    # (core.queue.wake), not a task each.
+    transaction.on_commit(lambda: queue.wake(SEND_TASK, mailing.pk))
     return delivery
 
 
@@ -183,6 +185,7 @@ def send_batch(
     """Send one batch of the mailing's due rows, then queue what comes next."""
     from mailings import emails
 
+    queue.woken(SEND_TASK, mailing_id)  # before claiming: see core.queue.wake
     build = build or emails.build
     mailing = (
         Mailing.objects.filter(pk=mailing_id, state=Mailing.State.SENDING)

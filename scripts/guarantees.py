@@ -1698,6 +1698,23 @@ GUARANTEES = [
         "PledgeRequest.objects.filter(pk=request.pk).exists()",
     ),
     Guarantee(
+        "A crowd confirming wakes one batch of welcome emails, not a task each",
+        ["tests/test_welcome_wakes.py::test_it_wakes_one_batch_for_confirmations_before_it_starts"],
+        "mailings/sending.py",
+        "transaction.on_commit(lambda: queue.wake(SEND_TASK, mailing.pk))",
+        "transaction.on_commit(lambda: queue.publish(SEND_TASK, mailing.pk))",
+    ),
+    Guarantee(
+        "A welcome owed after a batch claimed its rows wakes a new batch",
+        [
+            "tests/test_welcome_wakes.py::"
+            "test_it_wakes_a_new_batch_for_a_confirmation_after_the_batch_claimed_its_rows"
+        ],
+        "mailings/sending.py",
+        "    queue.woken(SEND_TASK, mailing_id)  # before claiming: see core.queue.wake\n",
+        "",
+    ),
+    Guarantee(
         "Today's rows for the figures over time are a short range of an index led by time",
         [
             "tests/test_counts_over_time_rollup.py::"
