@@ -9,6 +9,7 @@ another process (another bench, likely) uses them, since each flushes them.
 
 import asyncio
 import os
+import re
 import secrets
 import signal
 import socket
@@ -135,6 +136,46 @@ def flush_redis():
             client.flushdb()
         finally:
             client.close()
+
+
+def add_database_options(parser, default="blueheart_bench"):
+    """--db-name and --keep-db, as every benchmark that serves the product takes them."""
+    parser.add_argument("--db-name", default=default, help="database to (re)create")
+    parser.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+
+
+def add_signload_options(parser):
+    """--signload and --verbose, for the benchmarks that sign through signload.py."""
+    parser.add_argument(
+        "--signload",
+        type=Path,
+        default=ROOT.parent / "shared" / "tools" / "signload.py",
+        help="path to signload.py [<project root>/../shared/tools/signload.py]",
+    )
+    parser.add_argument("--verbose", action="store_true", help="print signload's whole output")
+
+
+def check_common_options(parser, args):
+    """Refuse a database name that is not a plain identifier (it goes into SQL as
+    one), and a signload.py that is not there."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
+        parser.error("--db-name must be a plain lower-case identifier")
+    signload = getattr(args, "signload", None)
+    if signload is not None and not signload.is_file():
+        parser.error(f"signload.py not found at {signload}; pass --signload PATH")
+
+
+def fresh_site(env, db_name):
+    """A fresh copy of the product to serve: the database dropped and created,
+    the bench's Redis pair emptied, migrated, the static files collected. The
+    caller counts the database as created before this runs, so that tear_down
+    drops it whatever step fails (the next run would drop it anyway)."""
+    wait_for_redis_pair()
+    log(f"database {db_name}: recreating, migrating; collecting static files")
+    drop_database(db_name, create=True)
+    flush_redis()
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
 
 
 def tear_down(stack, db_name, database_created, keep_db):

@@ -51,18 +51,18 @@ from bench.common import (
     ROOT,
     UNLIMITED,
     Server,
-    drop_database,
+    add_database_options,
+    add_signload_options,
+    check_common_options,
     exchange,
     exit_on_sigterm,
-    flush_redis,
     free_port,
+    fresh_site,
     load_average,
     log,
-    manage,
     server_cpu_seconds,
     server_env,
     tear_down,
-    wait_for_redis_pair,
 )
 from bench.sign_rate import run_signload, verdict
 
@@ -152,25 +152,15 @@ def parse_args(argv=None):
         "--countries", type=int, default=20, help=f"countries of MANY [20, ≤{len(MANY)}]"
     )
     ap.add_argument("--warmup", type=int, default=200, help="confirmations to warm up [200]")
-    ap.add_argument(
-        "--signload",
-        type=Path,
-        default=ROOT.parent / "shared" / "tools" / "signload.py",
-        help="path to signload.py [<project root>/../shared/tools/signload.py]",
-    )
-    ap.add_argument("--db-name", default="blueheart_bench", help="database to (re)create")
+    add_signload_options(ap)
+    add_database_options(ap)
     ap.add_argument("--port", type=int, default=0, help="port for gunicorn [0: a free one]")
-    ap.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
-    ap.add_argument("--verbose", action="store_true", help="print signload's whole output")
     args = ap.parse_args(argv)
     if min(args.rounds, args.total, args.concurrency, args.workers) < 1 or args.warmup < 0:
         ap.error("--rounds, --total, --concurrency and --workers must be positive")
     if not 2 <= args.countries <= len(MANY):
         ap.error(f"--countries takes 2 to {len(MANY)}")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
-    if not args.signload.is_file():
-        ap.error(f"signload.py not found at {args.signload}; pass --signload PATH")
+    check_common_options(ap, args)
     return args
 
 
@@ -310,13 +300,8 @@ def main(argv=None):
         env = {**server_env(port, args.db_name, tmp / "static"), **UNLIMITED}
         database_url = env["DATABASE_URL"]
         try:
-            wait_for_redis_pair()
-            log(f"database {args.db_name}: recreating, migrating; collecting static files")
-            drop_database(args.db_name, create=True)
             database_created = True
-            flush_redis()
-            manage(env, "migrate", "--noinput")
-            manage(env, "collectstatic", "--noinput")
+            fresh_site(env, args.db_name)
             log(
                 f"unconfirmed pledges: {args.rounds} rounds x {args.total} for each of "
                 f"{', '.join(SCENARIOS)} (+{args.warmup} to warm up), with their tokens"

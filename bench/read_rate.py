@@ -49,17 +49,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     HOST,
     Server,
-    drop_database,
+    add_database_options,
+    check_common_options,
     exit_on_sigterm,
-    flush_redis,
     free_port,
+    fresh_site,
     load_average,
     log,
-    manage,
     server_cpu_seconds,
     server_env,
     tear_down,
-    wait_for_redis_pair,
 )
 from bench.proxy import Nginx
 from bench.widget_rate import seed_counts
@@ -99,15 +98,13 @@ def parse_args(argv=None):
         "--workers", type=int, default=4, help="gunicorn sync workers [4, as config/gunicorn.py]"
     )
     ap.add_argument("--warmup", type=int, default=2, help="seconds per page to warm up [2]")
-    ap.add_argument("--db-name", default="blueheart_bench_read", help="database to (re)create")
-    ap.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
+    add_database_options(ap, "blueheart_bench_read")
     args = ap.parse_args(argv)
     if min(args.rounds, args.duration, args.connections, args.threads, args.workers) < 1:
         ap.error("--rounds, --duration, --connections, --threads and --workers must be positive")
     if args.warmup < 0:
         ap.error("--warmup must not be negative")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 
@@ -288,13 +285,8 @@ def main(argv=None):
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blueheart-bench-")))
         env = server_env(port, args.db_name, tmp / "static")
         try:
-            wait_for_redis_pair()
-            log(f"database {args.db_name}: recreating, migrating; collecting static files")
-            drop_database(args.db_name, create=True)
             database_created = True
-            flush_redis()
-            manage(env, "migrate", "--noinput")
-            manage(env, "collectstatic", "--noinput")
+            fresh_site(env, args.db_name)
             seed_counts(env["DATABASE_URL"])
 
             server = Server(env, port, args.workers, tmp / "gunicorn.log")

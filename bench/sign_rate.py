@@ -55,21 +55,20 @@ from psycopg import sql
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     HOST,
-    ROOT,
     UNLIMITED,
     Server,
-    drop_database,
+    add_database_options,
+    add_signload_options,
+    check_common_options,
     exit_on_sigterm,
-    flush_redis,
     free_port,
+    fresh_site,
     load_average,
     log,
-    manage,
     queued_messages,
     server_cpu_seconds,
     server_env,
     tear_down,
-    wait_for_redis_pair,
 )
 
 PAGES = {"bare": "/bench/bare/", "pledge": "/pledge/"}
@@ -102,26 +101,16 @@ def parse_args(argv=None):
         "is GET form + POST for every signature",
     )
     ap.add_argument("--warmup", type=int, default=200, help="signatures per page to warm up [200]")
-    ap.add_argument(
-        "--signload",
-        type=Path,
-        default=ROOT.parent / "shared" / "tools" / "signload.py",
-        help="path to signload.py [<project root>/../shared/tools/signload.py]",
-    )
-    ap.add_argument("--db-name", default="blueheart_bench", help="database to (re)create")
+    add_signload_options(ap)
+    add_database_options(ap)
     ap.add_argument("--port", type=int, default=0, help="port for gunicorn [0: a free one]")
-    ap.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
-    ap.add_argument("--verbose", action="store_true", help="print signload's whole output")
     args = ap.parse_args(argv)
     if min(args.rounds, args.total, args.concurrency, args.workers) < 1 or args.warmup < 0:
         ap.error("--rounds, --total, --concurrency and --workers must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if not args.modes or set(args.modes) - set(MODES):
         ap.error(f"--modes takes a comma-separated subset of {', '.join(MODES)}")
-    if not args.signload.is_file():
-        ap.error(f"signload.py not found at {args.signload}; pass --signload PATH")
     return args
 
 
@@ -333,13 +322,8 @@ def main(argv=None):
         env = {**server_env(port, args.db_name, tmp / "static"), **UNLIMITED}
         database_url = env["DATABASE_URL"]
         try:
-            wait_for_redis_pair()
-            log(f"database {args.db_name}: recreating, migrating; collecting static files")
-            drop_database(args.db_name, create=True)
             database_created = True
-            flush_redis()
-            manage(env, "migrate", "--noinput")
-            manage(env, "collectstatic", "--noinput")
+            fresh_site(env, args.db_name)
 
             server = Server(env, port, args.workers, tmp / "gunicorn.log")
             stack.callback(server.stop)

@@ -24,7 +24,6 @@ The last lines are RESULT page=... requests_per_s=... p99_ms=... server_cpu_ms=.
 
 import argparse
 import asyncio
-import re
 import statistics
 import sys
 import tempfile
@@ -39,18 +38,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     HOST,
     Server,
-    drop_database,
+    add_database_options,
+    check_common_options,
     exchange,
     exit_on_sigterm,
-    flush_redis,
     free_port,
+    fresh_site,
     load_average,
     log,
-    manage,
     server_cpu_seconds,
     server_env,
     tear_down,
-    wait_for_redis_pair,
 )
 
 PAGES = {
@@ -80,14 +78,12 @@ def parse_args(argv=None):
         help="gunicorn sync workers [4: two per core on the 2-core reference machine]",
     )
     ap.add_argument("--warmup", type=int, default=300, help="requests per page to warm up [300]")
-    ap.add_argument("--db-name", default="blueheart_bench", help="database to (re)create")
+    add_database_options(ap)
     ap.add_argument("--port", type=int, default=0, help="port for gunicorn [0: a free one]")
-    ap.add_argument("--keep-db", action="store_true", help="keep the database afterwards")
     args = ap.parse_args(argv)
     if min(args.rounds, args.total, args.concurrency, args.workers) < 1 or args.warmup < 0:
         ap.error("--rounds, --total, --concurrency and --workers must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 
@@ -192,13 +188,8 @@ def main(argv=None):
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="blueheart-bench-")))
         env = server_env(port, args.db_name, tmp / "static")
         try:
-            wait_for_redis_pair()
-            log(f"database {args.db_name}: recreating, migrating; collecting static files")
-            drop_database(args.db_name, create=True)
             database_created = True
-            flush_redis()
-            manage(env, "migrate", "--noinput")
-            manage(env, "collectstatic", "--noinput")
+            fresh_site(env, args.db_name)
             seed_counts(env["DATABASE_URL"])
 
             server = Server(env, port, args.workers, tmp / "gunicorn.log")
