@@ -24,7 +24,6 @@ Last lines: RESULT daily_counts ... one per figure.
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import threading
@@ -38,6 +37,7 @@ import psycopg
 
 from bench.common import (
     HOST,
+    check_common_options,
     database_url,
     drop_database,
     exit_on_sigterm,
@@ -59,8 +59,7 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if min(args.pledges, args.repeat, args.upserts) < 1:
         ap.error("--pledges, --repeat and --upserts must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 

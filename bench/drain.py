@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     HOST,
     ROOT,
+    check_common_options,
     drop_database,
     exit_on_sigterm,
     flush_redis,
@@ -65,8 +66,7 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if min(args.emails, args.concurrency) < 1 or args.sweep_every <= 0:
         ap.error("--emails, --concurrency and --sweep-every must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 

@@ -18,7 +18,6 @@ Last lines: RESULT exports ... one per figure.
 
 import argparse
 import os
-import re
 import resource
 import statistics
 import sys
@@ -32,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     HOST,
+    check_common_options,
     drop_database,
     exit_on_sigterm,
     load_average,
@@ -51,8 +51,7 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if min(args.pledges, args.repeat) < 1:
         ap.error("--pledges and --repeat must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 

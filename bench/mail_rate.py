@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
     HOST,
+    check_common_options,
     drop_database,
     exit_on_sigterm,
     load_average,
@@ -77,8 +78,7 @@ def parse_args(argv=None):
         ap.error("--sizes takes numbers separated by commas")
     if min(args.sizes) < 1 or args.sizes != sorted(set(args.sizes)) or args.concurrency < 1:
         ap.error("--sizes must be positive and rising; --concurrency positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 

@@ -20,7 +20,6 @@ Last lines: RESULT organisers ... one per figure.
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -32,7 +31,16 @@ from pathlib import Path
 # Run as a file (scripts/bench): the project root makes `bench` importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import HOST, drop_database, exit_on_sigterm, load_average, log, manage, server_env
+from bench.common import (
+    HOST,
+    check_common_options,
+    drop_database,
+    exit_on_sigterm,
+    load_average,
+    log,
+    manage,
+    server_env,
+)
 
 
 def parse_args(argv=None):
@@ -45,8 +53,7 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if min(args.pledges, args.repeat) < 1:
         ap.error("--pledges and --repeat must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     return args
 
 

@@ -59,6 +59,7 @@ from bench.common import (
     ROOT,
     UNLIMITED,
     Server,
+    check_common_options,
     database_url,
     drop_database,
     exit_on_sigterm,
@@ -162,8 +163,7 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     if min(args.requests, args.workers) < 1 or args.warmup < 0:
         ap.error("--requests and --workers must be positive")
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_name):
-        ap.error("--db-name must be a plain lower-case identifier")
+    check_common_options(ap, args)
     args.forms = [f.strip() for f in args.forms.split(",") if f.strip()]
     if not args.forms or set(args.forms) - set(FORMS):
         ap.error(f"--forms takes a comma-separated subset of {', '.join(FORMS)}")
