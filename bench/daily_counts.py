@@ -153,7 +153,7 @@ def main(argv=None):
                 "SELECT pg_size_pretty(pg_relation_size('pledges_pledge')), "
                 "pg_size_pretty(pg_relation_size('pledges_pledge_day_country_idx'))"
             ).fetchone()
-            log(f"table {size[0]}, index (country, confirmed_at) {size[1]}")
+            log(f"table {size[0]}, index (confirmed_at, country) {size[1]}")
 
         # (a) the product's functions, in this process, on that database.
         os.environ.update(env)

@@ -200,7 +200,7 @@ def sort_rows(rows: list[CountryRow], key: str, direction: str) -> list[CountryR
 def confirmed_before(day: date, *, country: str | None) -> int:
     """Confirmed before the UTC day began, for the world or one country: where
     a cumulative series starts. The rollup's sum for the days it holds, and a
-    count on the index (country, confirmed_at) for any after them (none, once
+    count on the index (confirmed_at, country) for any after them (none, once
     the rollup is built and fresh, unless `day` is today)."""
     held, first_not_held = rollup.confirmed_before(day, country=country)
     if first_not_held is not None and first_not_held >= day:

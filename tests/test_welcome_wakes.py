@@ -7,13 +7,12 @@ import pytest
 import redis
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
 
 from config.celery_app import app as celery_app
 from mailings import sending
 from mailings.models import Delivery, Mailing
-from pledges.models import Pledge
-from tests.test_welcome_email import confirm_on
+from pledges.tokens import make_confirm_token
+from tests.conftest import make_pledge, press_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -23,17 +22,16 @@ def queued_tasks() -> list[str]:
     return [m.decode() for m in broker.lrange("celery", 0, -1)]
 
 
-def signed(name: str, email: str) -> Pledge:
-    return Pledge.objects.create(
-        display_name=name, email=email, country="PT", language="pt", signed_at=timezone.now()
-    )
+def signed(name: str, email: str):
+    return make_pledge(email, "PT", confirmed=False, display_name=name)
 
 
 @pytest.fixture
 def confirm(client, django_capture_on_commit_callbacks):
     def confirm(pledge):
         with django_capture_on_commit_callbacks(execute=True):
-            assert confirm_on(client, pledge) == 200
+            path = f"/confirm/{make_confirm_token(pledge.public_id)}/"
+            assert press_confirm(client, path).status_code == 200
 
     celery_app.control.purge()
     yield confirm
